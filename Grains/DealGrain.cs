@@ -1,0 +1,318 @@
+using Microsoft.Extensions.Logging;
+using OrleansGuarantee.Domain;
+using OrleansGuarantee.Infrastructure;
+
+namespace OrleansGuarantee;
+
+[GenerateSerializer]
+public enum PendingKind
+{
+    /// <summary>Placing the holds of an acceptance.</summary>
+    PlaceHolds = 0,
+    /// <summary>Undoing the holds of an acceptance that could not be completed.</summary>
+    RollBackHolds = 1,
+    /// <summary>Releasing the holds of a completed deal.</summary>
+    ReleaseHolds = 2,
+}
+
+[GenerateSerializer, Alias("og.PendingHolds")]
+public sealed class PendingHolds
+{
+    [Id(0)] public PendingKind Kind { get; set; }
+    [Id(1)] public List<CoverHold> Holds { get; set; } = [];
+    [Id(2)] public string? Reason { get; set; }
+}
+
+[GenerateSerializer, Alias("og.DealGrainState")]
+public sealed class DealGrainState
+{
+    [Id(0)] public string? OperationId { get; set; }
+    [Id(1)] public string ProposedBy { get; set; } = "";
+    [Id(2)] public string ProviderId { get; set; } = "";
+    [Id(3)] public string ConsumerId { get; set; } = "";
+    [Id(4)] public decimal Value { get; set; }
+    [Id(5)] public string Description { get; set; } = "";
+    [Id(6)] public DateTimeOffset DueAt { get; set; }
+    [Id(7)] public string CommunityId { get; set; } = "";
+    [Id(8)] public DealState State { get; set; }
+    [Id(9)] public List<string> ConfirmedBy { get; set; } = [];
+    [Id(10)] public List<CoverHold> Cover { get; set; } = [];
+    /// <summary>Holds being placed or released; stored before the first member is called.</summary>
+    [Id(11)] public PendingHolds? Pending { get; set; }
+    [Id(12)] public int Attempts { get; set; }
+    [Id(13)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(14)] public DateTimeOffset? AcceptedAt { get; set; }
+    [Id(15)] public DateTimeOffset? ClosedAt { get; set; }
+    [Id(16)] public string? LastAcceptFailure { get; set; }
+}
+
+/// <summary>
+/// A deal (rules 9-11). Calls go one way: the deal reads and holds on member grains, members never call
+/// deals. Placing or releasing several holds is stored as pending steps first, so a crash or a lost
+/// reply at any point is finished (or rolled back) on recovery; hold ids make every step idempotent.
+/// </summary>
+public sealed class DealGrain(
+    [PersistentState("deal", StorageNames.Store)] IPersistentState<DealGrainState> state,
+    TimeProvider clock,
+    IFaultInjector faults,
+    ILogger<DealGrain> logger) : RecoverableGrain(logger), IDealGrain
+{
+    /// <summary>How many times acceptance re-plans when cover changed between planning and holding.</summary>
+    public const int MaxAcceptAttempts = 3;
+
+    private DealGrainState S => state.State;
+    private string Id => this.GetPrimaryKeyString();
+    private bool Exists => S.OperationId is not null;
+
+    protected override bool HasPendingSteps => S.Pending is not null;
+
+    public async Task<DealView> Propose(ProposeDeal command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        Ids.ValidateOperationId(command.OperationId);
+        Ids.Validate(command.ProposedBy, "proposer");
+        Ids.Validate(command.ProviderId, "provider");
+        Ids.Validate(command.ConsumerId, "consumer");
+        Money.Validate(command.Value, "value");
+        Ids.ValidateText(command.Description, "description", ProposeDeal.MaxDescriptionLength, required: false);
+        if (Exists)
+        {
+            if (S.OperationId == command.OperationId && S.ProposedBy == command.ProposedBy) return View();
+            throw GuaranteeException.Conflict("deal-exists", $"Deal {Id} already exists.");
+        }
+        if (command.ProviderId == command.ConsumerId)
+            throw GuaranteeException.Invalid("same-party", "The provider and the consumer must be different members.");
+        if (command.ProposedBy != command.ProviderId && command.ProposedBy != command.ConsumerId)
+            throw GuaranteeException.Forbidden("not-a-party", $"{command.ProposedBy} is neither the provider nor the consumer of this deal.");
+        var now = clock.GetUtcNow();
+        if (command.DueAt <= now)
+            throw GuaranteeException.Invalid("due-in-past", $"The due date {command.DueAt:u} must be in the future.");
+
+        var provider = await Members(command.ProviderId).Get();
+        var consumer = await Members(command.ConsumerId).Get();
+        if (provider.CommunityId != consumer.CommunityId)
+            throw GuaranteeException.Invalid("different-community", "The provider and the consumer are not members of the same community.");
+        var proposer = command.ProposedBy == provider.Id ? provider : consumer;
+        var other = proposer == provider ? consumer : provider;
+        if (!MemberStatusRules.CanOpenDeals(proposer.Status))
+            throw GuaranteeException.Conflict("not-active", $"{proposer.Id} cannot open new deals: {proposer.StatusReason}");
+        if (other.Status == MemberStatus.Expelled)
+            throw GuaranteeException.Conflict("not-active", $"{other.Id} is expelled and cannot take part in deals.");
+
+        S.OperationId = command.OperationId;
+        S.ProposedBy = command.ProposedBy;
+        S.ProviderId = command.ProviderId;
+        S.ConsumerId = command.ConsumerId;
+        S.Value = command.Value;
+        S.Description = command.Description ?? "";
+        S.DueAt = command.DueAt;
+        S.CommunityId = provider.CommunityId;
+        S.State = DealState.Proposed;
+        S.CreatedAt = now;
+        await state.PersistAsync(this);
+        return View();
+    }
+
+    public async Task<DealView> Accept(string memberId)
+    {
+        EnsureExists();
+        EnsureParty(memberId);
+        if (S.Pending is not null) await ResumePendingStepsAsync();
+        if (S.State is DealState.Accepted or DealState.Delivered or DealState.Completing or DealState.Completed
+            && memberId != S.ProposedBy)
+            return View(); // accepting again answers the same
+        if (S.State != DealState.Proposed)
+            throw GuaranteeException.Conflict("deal-not-proposed", $"Deal {Id} is {S.State.ToString().ToLowerInvariant()}; only a proposed deal can be accepted.");
+        if (memberId == S.ProposedBy)
+            throw GuaranteeException.Forbidden("own-proposal", $"{memberId} proposed this deal; the other party must accept it.");
+
+        var provider = await Members(S.ProviderId).Get();
+        var consumer = await Members(S.ConsumerId).Get();
+        foreach (var party in new[] { provider, consumer })
+            if (!MemberStatusRules.CanOpenDeals(party.Status))
+                throw GuaranteeException.Conflict("not-active", $"{party.Id} cannot open new deals: {party.StatusReason}");
+        var settings = (await GrainFactory.GetGrain<ICommunityGrain>(S.CommunityId).Get()).Settings;
+        var required = Money.Cents(S.Value * settings.CoverageRatio);
+        var parties = new[]
+        {
+            new CoverParty(S.ProviderId, "provider", required),
+            new CoverParty(S.ConsumerId, "consumer", required),
+        };
+
+        for (var attempt = 1; ; attempt++)
+        {
+            var plan = await CoverPlanner.PlanAsync(parties, new MemberCoverSource(GrainFactory), settings.MaxCoverLevels);
+            if (!plan.IsComplete)
+                throw new GuaranteeException(ErrorKind.Conflict, "insufficient-cover", CoverPlanner.Describe(plan.Shortfalls), plan.Shortfalls);
+
+            S.Attempts++;
+            S.State = DealState.Accepting;
+            S.Pending = new PendingHolds
+            {
+                Kind = PendingKind.PlaceHolds,
+                Holds = plan.Holds.Select((h, i) => new CoverHold($"{Id}:a{S.Attempts}:{i}", h.MemberId, h.Amount, h.ForPartyId, h.ViaWardId)).ToList(),
+            };
+            await ArmRecoveryAsync();
+            await state.PersistAsync(this);
+            faults.At(FaultPoints.DealAcceptPlanned, Id);
+
+            await RunPendingAsync();
+            if (S.State == DealState.Accepted) return View();
+            if (attempt >= MaxAcceptAttempts)
+                throw GuaranteeException.Conflict("cover-contended",
+                    $"The cover of deal {Id} changed while it was being held, {attempt} times; no hold remains. Try again.");
+        }
+    }
+
+    public async Task<DealView> Confirm(string memberId)
+    {
+        EnsureExists();
+        EnsureParty(memberId);
+        if (S.Pending is not null) await ResumePendingStepsAsync();
+        if (S.ConfirmedBy.Contains(memberId))
+            throw GuaranteeException.Conflict("already-confirmed", $"{memberId} has already confirmed deal {Id}.");
+        if (S.State is not (DealState.Accepted or DealState.Delivered))
+            throw GuaranteeException.Conflict("deal-not-accepted", $"Deal {Id} is {S.State.ToString().ToLowerInvariant()}; only an accepted deal can be confirmed.");
+
+        S.ConfirmedBy.Add(memberId);
+        if (S.ConfirmedBy.Contains(S.ProviderId) && S.ConfirmedBy.Contains(S.ConsumerId))
+        {
+            S.State = DealState.Completing;
+            S.Pending = new PendingHolds { Kind = PendingKind.ReleaseHolds, Holds = S.Cover.ToList() };
+            await ArmRecoveryAsync();
+            await state.PersistAsync(this);
+            await RunPendingAsync();
+        }
+        else
+        {
+            if (S.ConfirmedBy.Contains(S.ProviderId)) S.State = DealState.Delivered;
+            await state.PersistAsync(this);
+        }
+        return View();
+    }
+
+    public async Task<DealView> Cancel(string memberId)
+    {
+        EnsureExists();
+        EnsureParty(memberId);
+        if (S.Pending is not null) await ResumePendingStepsAsync();
+        if (S.State == DealState.Cancelled) return View();
+        if (S.State != DealState.Proposed)
+            throw GuaranteeException.Conflict("deal-not-cancellable",
+                $"Deal {Id} is {S.State.ToString().ToLowerInvariant()}; only a deal not yet accepted can be cancelled.");
+        S.State = DealState.Cancelled;
+        S.ClosedAt = clock.GetUtcNow();
+        await state.PersistAsync(this);
+        return View();
+    }
+
+    public Task<DealView> Get()
+    {
+        EnsureExists();
+        return Task.FromResult(View());
+    }
+
+    protected override Task ResumePendingStepsAsync() => RunPendingAsync();
+
+    /// <summary>
+    /// Runs the stored pending steps to their end: placed holds make the deal accepted; a refused hold
+    /// turns placing into rolling back; released holds end in the next state. Any other failure leaves
+    /// the steps stored (recovery resumes them) and reports the interruption.
+    /// </summary>
+    private async Task RunPendingAsync()
+    {
+        while (S.Pending is { } pending)
+        {
+            GuaranteeException? refusal = null;
+            try
+            {
+                if (pending.Kind == PendingKind.PlaceHolds)
+                {
+                    await Task.WhenAll(pending.Holds.Select(async h =>
+                    {
+                        try
+                        {
+                            await Members(h.MemberId).Hold(new HoldCommand(h.HoldId, Id, h.Amount, h.ForParty, h.ViaWardId));
+                            faults.At(FaultPoints.DealHoldPlaced, Id);
+                        }
+                        catch (GuaranteeException ex)
+                        {
+                            refusal ??= ex;
+                        }
+                    }));
+                }
+                else
+                {
+                    await Task.WhenAll(pending.Holds.Select(async h =>
+                    {
+                        await Members(h.MemberId).Release(h.HoldId);
+                        faults.At(FaultPoints.DealReleasePlaced, Id);
+                    }));
+                }
+            }
+            catch (Exception ex)
+            {
+                Logger.LogWarning(ex, "Deal {Deal}: {Kind} was interrupted; recovery will resume it", Id, pending.Kind);
+                DeactivateOnIdle();
+                throw new GuaranteeException(ErrorKind.Interrupted, "operation-interrupted",
+                    $"Deal {Id} was interrupted while {Describe(pending.Kind)}; it will be completed or rolled back automatically. Read the deal again.");
+            }
+
+            var now = clock.GetUtcNow();
+            switch (pending.Kind)
+            {
+                case PendingKind.PlaceHolds when refusal is null:
+                    S.State = DealState.Accepted;
+                    S.Cover = pending.Holds;
+                    S.AcceptedAt = now;
+                    S.LastAcceptFailure = null;
+                    S.Pending = null;
+                    break;
+                case PendingKind.PlaceHolds:
+                    S.Pending = new PendingHolds { Kind = PendingKind.RollBackHolds, Holds = pending.Holds, Reason = refusal!.Message };
+                    break;
+                case PendingKind.RollBackHolds:
+                    S.State = DealState.Proposed;
+                    S.LastAcceptFailure = pending.Reason;
+                    S.Pending = null;
+                    break;
+                case PendingKind.ReleaseHolds:
+                    S.State = DealState.Completed;
+                    S.ClosedAt = now;
+                    S.Pending = null;
+                    break;
+            }
+            await state.PersistAsync(this);
+        }
+        await DisarmRecoveryAsync();
+    }
+
+    private static string Describe(PendingKind kind) => kind switch
+    {
+        PendingKind.PlaceHolds => "placing its cover",
+        PendingKind.RollBackHolds => "undoing a cover that could not be completed",
+        _ => "releasing its cover",
+    };
+
+    private void EnsureExists()
+    {
+        if (!Exists) throw GuaranteeException.NotFound("deal-not-found", $"There is no deal '{Id}'.");
+    }
+
+    private void EnsureParty(string memberId)
+    {
+        if (memberId != S.ProviderId && memberId != S.ConsumerId)
+            throw GuaranteeException.Forbidden("not-a-party", $"{memberId} is not a party of deal {Id}.");
+    }
+
+    private DealView View() => new(Id, S.CommunityId, S.ProviderId, S.ConsumerId, S.ProposedBy, S.Value, S.Description, S.DueAt,
+        S.State, S.ConfirmedBy.ToList(), S.Cover.ToList(), S.CreatedAt, S.AcceptedAt, S.ClosedAt, S.LastAcceptFailure);
+
+    private IMemberGrain Members(string id) => GrainFactory.GetGrain<IMemberGrain>(id);
+
+    private sealed class MemberCoverSource(IGrainFactory grains) : ICoverSource
+    {
+        public Task<MemberCoverInfo> GetAsync(string memberId, IReadOnlyList<string> wards) =>
+            grains.GetGrain<IMemberGrain>(memberId).GetCoverInfo(wards);
+    }
+}

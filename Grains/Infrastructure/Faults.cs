@@ -1,0 +1,32 @@
+namespace OrleansGuarantee.Infrastructure;
+
+/// <summary>
+/// Named points between the steps of multi-grain operations where a failure can be injected, so tests
+/// can prove that an interrupted operation is completed or rolled back by recovery. In production the
+/// registered implementation is <see cref="NoFaults"/>.
+/// </summary>
+public interface IFaultInjector
+{
+    /// <summary>Throws when a fault is armed for <paramref name="point"/> and <paramref name="key"/>.</summary>
+    void At(string point, string key);
+}
+
+public sealed class NoFaults : IFaultInjector
+{
+    public void At(string point, string key) { }
+}
+
+/// <summary>The exception an injected fault throws: stands for a crash or a lost reply at that point.</summary>
+public sealed class InjectedFaultException(string point, string key)
+    : Exception($"Injected fault at {point} for {key}.");
+
+public static class FaultPoints
+{
+    public const string DealAcceptPlanned = "deal.accept.planned";
+    public const string DealHoldPlaced = "deal.accept.hold-placed";
+    public const string DealReleasePlaced = "deal.release.hold-released";
+    public const string MemberAfterWrite = "member.after-write";
+    public const string TransferDebited = "transfer.debited";
+    public const string GuaranteeStored = "guarantee.stored";
+    public const string CommunityStored = "community.stored";
+}

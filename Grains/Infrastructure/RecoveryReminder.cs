@@ -1,0 +1,69 @@
+using Microsoft.Extensions.Logging;
+
+namespace OrleansGuarantee.Infrastructure;
+
+/// <summary>
+/// For grains that run multi-grain steps: the persisted progress is resumed when the grain activates,
+/// and a reminder (durable in the reminder table) wakes the grain to resume it if nobody calls it.
+/// The reminder is armed before the first step is stored and cleared when the work is done.
+/// </summary>
+public abstract class RecoverableGrain(ILogger logger) : Grain, IRemindable
+{
+    private const string ReminderName = "recover-pending-steps";
+    private static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
+    private IGrainReminder? _reminder;
+
+    protected ILogger Logger { get; } = logger;
+
+    /// <summary>Is there stored progress of an interrupted operation?</summary>
+    protected abstract bool HasPendingSteps { get; }
+
+    /// <summary>Completes or rolls back the interrupted operation. Must be idempotent.</summary>
+    protected abstract Task ResumePendingStepsAsync();
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        await base.OnActivateAsync(cancellationToken);
+        if (HasPendingSteps) await TryResumeAsync("activation");
+    }
+
+    async Task IRemindable.ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (reminderName != ReminderName) return;
+        if (HasPendingSteps) await TryResumeAsync("reminder");
+        if (!HasPendingSteps) await DisarmRecoveryAsync();
+    }
+
+    protected async Task ArmRecoveryAsync()
+    {
+        _reminder = await this.RegisterOrUpdateReminder(ReminderName, Period, Period);
+    }
+
+    protected async Task DisarmRecoveryAsync()
+    {
+        try
+        {
+            _reminder ??= await this.GetReminder(ReminderName);
+            if (_reminder is not null) await this.UnregisterReminder(_reminder);
+            _reminder = null;
+        }
+        catch (Exception ex)
+        {
+            // A reminder left behind only wakes the grain, which finds nothing pending and tries again.
+            Logger.LogWarning(ex, "Could not clear the recovery reminder of {Grain}", this.GetGrainId());
+        }
+    }
+
+    private async Task TryResumeAsync(string trigger)
+    {
+        try
+        {
+            await ResumePendingStepsAsync();
+        }
+        catch (Exception ex)
+        {
+            Logger.LogWarning(ex, "Resuming the pending steps of {Grain} on {Trigger} failed; the reminder will try again",
+                this.GetGrainId(), trigger);
+        }
+    }
+}

@@ -1,0 +1,195 @@
+using OrleansGuarantee.Domain;
+using OrleansGuarantee.Infrastructure;
+
+namespace OrleansGuarantee;
+
+[GenerateSerializer, Alias("og.MemberState")]
+public sealed class MemberState
+{
+    /// <summary>Null until the member signs up or is made a founder.</summary>
+    [Id(0)] public string? CommunityId { get; set; }
+    [Id(1)] public MemberProfile Profile { get; set; } = new("", [], []);
+    [Id(2)] public bool IsFounder { get; set; }
+    [Id(3)] public bool WasEverActive { get; set; }
+    [Id(4)] public bool Expelled { get; set; }
+    /// <summary>Guarantees where this member is the ward, by guarantor id (requests included).</summary>
+    [Id(5)] public Dictionary<string, GuaranteeRecord> Guarantors { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Guarantees where this member is the guarantor, by ward id (requests included).</summary>
+    [Id(6)] public Dictionary<string, GuaranteeRecord> Wards { get; set; } = new(StringComparer.Ordinal);
+    [Id(7)] public DepositAccount Account { get; set; } = new();
+    /// <summary>What this member owes each guarantor that paid for it (rule 16).</summary>
+    [Id(8)] public Dictionary<string, decimal> Debts { get; set; } = new(StringComparer.Ordinal);
+    [Id(9)] public DateTimeOffset JoinedAt { get; set; }
+    [Id(10)] public int RequiredGuarantors { get; set; } = CommunitySettings.Default.RequiredGuarantors;
+}
+
+public sealed class MemberGrain(
+    [PersistentState("member", StorageNames.Store)] IPersistentState<MemberState> state,
+    TimeProvider clock,
+    IFaultInjector faults) : Grain, IMemberGrain
+{
+    private MemberState S => state.State;
+    private string Id => this.GetPrimaryKeyString();
+    private bool Registered => S.CommunityId is not null;
+
+    public async Task<MemberView> SignUp(string communityId, MemberProfile profile)
+    {
+        Ids.Validate(Id, "member");
+        Ids.Validate(communityId, "community");
+        ArgumentNullException.ThrowIfNull(profile);
+        profile.Validate();
+        if (Registered)
+            throw GuaranteeException.Conflict("member-exists", $"The member id '{Id}' is already taken; choose another.");
+        var community = await GrainFactory.GetGrain<ICommunityGrain>(communityId).Get();
+        S.CommunityId = communityId;
+        S.Profile = Normalize(profile);
+        S.JoinedAt = clock.GetUtcNow();
+        S.RequiredGuarantors = community.Settings.RequiredGuarantors;
+        await state.PersistAsync(this);
+        return View();
+    }
+
+    public async Task JoinAsFounder(string communityId, string name)
+    {
+        if (Registered)
+        {
+            if (S.CommunityId == communityId && S.IsFounder) return;
+            throw GuaranteeException.Conflict("member-exists", $"The member id '{Id}' is already taken; choose another founder id.");
+        }
+        S.CommunityId = communityId;
+        S.IsFounder = true;
+        S.Profile = new MemberProfile(name, [], []);
+        S.JoinedAt = clock.GetUtcNow();
+        await state.PersistAsync(this);
+    }
+
+    public async Task LeaveAsFounder(string communityId)
+    {
+        if (S.CommunityId != communityId || !S.IsFounder) return;
+        if (S.Account.Operations.Count > 0 || S.Wards.Count > 0)
+            throw GuaranteeException.Conflict("member-in-use", $"Founder {Id} has already acted and cannot be removed.");
+        await state.ClearStateAsync();
+        state.State = new MemberState();
+    }
+
+    public async Task<MemberView> UpdateProfile(MemberProfile profile)
+    {
+        EnsureRegistered();
+        ArgumentNullException.ThrowIfNull(profile);
+        profile.Validate();
+        S.Profile = Normalize(profile);
+        await state.PersistAsync(this);
+        return View();
+    }
+
+    public Task<MemberView> Get()
+    {
+        EnsureRegistered();
+        return Task.FromResult(View());
+    }
+
+    public Task<MemberCoverInfo> GetCoverInfo(IReadOnlyList<string> wards)
+    {
+        EnsureRegistered();
+        var remaining = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        foreach (var ward in wards)
+            remaining[ward] = S.Wards.TryGetValue(ward, out var g) && g.State == GuaranteeState.Accepted
+                ? Math.Max(0, g.Limit - S.Account.HeldForWard(ward))
+                : 0;
+        var guarantors = S.Guarantors.Values.Where(g => g.State == GuaranteeState.Accepted).Select(g => g.GuarantorId).Order(StringComparer.Ordinal).ToList();
+        return Task.FromResult(new MemberCoverInfo(Id, S.CommunityId!, Status().Status, S.Account.Free, guarantors, remaining));
+    }
+
+    public Task<AccountView> Deposit(string operationId, decimal amount) =>
+        Move(() => S.Account.Deposit(operationId, amount, clock.GetUtcNow()));
+
+    public Task<AccountView> Withdraw(string operationId, decimal amount) =>
+        Move(() => S.Account.Withdraw(operationId, amount, clock.GetUtcNow()));
+
+    public Task<AccountView> Hold(HoldCommand command)
+    {
+        decimal? wardLimit = command.ViaWardId is { } ward && S.Wards.TryGetValue(ward, out var g) && g.State == GuaranteeState.Accepted
+            ? g.Limit
+            : null;
+        return Move(() => S.Account.Hold(command, wardLimit, clock.GetUtcNow()));
+    }
+
+    public Task<AccountView> Release(string holdId) =>
+        Move(() => S.Account.Release(holdId, clock.GetUtcNow()));
+
+    public Task<AccountView> TransferOut(string transferId, string toMemberId, decimal amount, string? fromHoldId) =>
+        Move(() => S.Account.TransferOut(transferId, toMemberId, amount, fromHoldId, clock.GetUtcNow()));
+
+    public Task<AccountView> TransferIn(string transferId, string fromMemberId, decimal amount) =>
+        Move(() => S.Account.TransferIn(transferId, fromMemberId, amount, clock.GetUtcNow()));
+
+    public async Task ApplyGuarantee(GuaranteeRecord record)
+    {
+        EnsureRegistered();
+        var book = record.WardId == Id ? S.Guarantors : record.GuarantorId == Id ? S.Wards : null;
+        if (book is null)
+            throw GuaranteeException.Invalid("not-a-party", $"Member {Id} is neither the guarantor nor the ward of this guarantee.");
+        var other = record.WardId == Id ? record.GuarantorId : record.WardId;
+        if (book.TryGetValue(other, out var known) && known.Version >= record.Version) return;
+        book[other] = record;
+        if (Status().Status == MemberStatus.Active) S.WasEverActive = true;
+        await state.PersistAsync(this);
+    }
+
+    private async Task<AccountView> Move(Func<AccountView> entry)
+    {
+        EnsureRegistered();
+        var before = S.Account.Version;
+        var result = entry();
+        if (S.Account.Version != before)
+        {
+            await state.PersistAsync(this);
+            faults.At(FaultPoints.MemberAfterWrite, Id);
+        }
+        return result;
+    }
+
+    private (MemberStatus Status, string Reason) Status()
+    {
+        var active = S.Guarantors.Values.Count(g => g.State == GuaranteeState.Accepted);
+        return MemberStatusRules.Evaluate(S.IsFounder, S.WasEverActive, S.Expelled, active, S.RequiredGuarantors, S.Debts.Values.Sum());
+    }
+
+    private MemberView View()
+    {
+        var (status, reason) = Status();
+        var guarantors = S.Guarantors.Values
+            .Where(g => g.State is GuaranteeState.Accepted or GuaranteeState.Withdrawn)
+            .Select(g => new GuaranteeView(g.GuarantorId, g.Limit, g.State == GuaranteeState.Withdrawn, 0, g.At))
+            .OrderBy(g => g.MemberId, StringComparer.Ordinal).ToList();
+        var wards = S.Wards.Values
+            .Where(g => g.State is GuaranteeState.Accepted or GuaranteeState.Withdrawn)
+            .Select(g => new GuaranteeView(g.WardId, g.Limit, g.State == GuaranteeState.Withdrawn, S.Account.HeldForWard(g.WardId), g.At))
+            .OrderBy(g => g.MemberId, StringComparer.Ordinal).ToList();
+        var received = S.Wards.Values.Where(g => g.State == GuaranteeState.Requested).Select(g => g.WardId).Order(StringComparer.Ordinal).ToList();
+        var sent = S.Guarantors.Values.Where(g => g.State == GuaranteeState.Requested).Select(g => g.GuarantorId).Order(StringComparer.Ordinal).ToList();
+        var holds = S.Account.Holds.Select(h => new HoldView(h.Key, h.Value.DealId, h.Value.Amount, h.Value.ForPartyId, h.Value.ViaWardId))
+            .OrderBy(h => h.HoldId, StringComparer.Ordinal).ToList();
+        var debts = S.Debts.Where(d => d.Value > 0).Select(d => new DebtView(d.Key, d.Value)).ToList();
+        return new MemberView(Id, S.CommunityId!, S.Profile, status, reason, guarantors, wards, received, sent,
+            S.Account.View(), holds, debts, S.Account.RecentEntries.ToList());
+    }
+
+    private void EnsureRegistered()
+    {
+        if (!Registered) throw GuaranteeException.NotFound("member-not-found", $"There is no member '{Id}'.");
+    }
+
+    private static MemberProfile Normalize(MemberProfile p) => p with
+    {
+        Name = p.Name.Trim(),
+        Offers = (p.Offers ?? []).Select(t => t.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+        Needs = (p.Needs ?? []).Select(t => t.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
+    };
+}
+
+public static class StorageNames
+{
+    /// <summary>The grain storage every grain of this system persists into.</summary>
+    public const string Store = "store";
+}

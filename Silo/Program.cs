@@ -1,0 +1,57 @@
+using System.Net;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Hosting;
+using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
+using OrleansGuarantee;
+using OrleansGuarantee.Infrastructure;
+
+// One silo of the OrleansGuarantee cluster: members, guarantees, deals and transfers as grains, with
+// cluster membership, grain state and reminders in Azure Table storage (Azurite on one machine).
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var settings = SiloSettings.From(builder.Configuration);
+
+builder.Services.AddGuaranteeGrainServices();
+builder.UseOrleans(silo =>
+{
+    var tables = new TableServiceClient(settings.StorageConnectionString);
+    silo.Configure<ClusterOptions>(o =>
+    {
+        o.ClusterId = settings.ClusterId;
+        o.ServiceId = settings.ServiceId;
+    });
+    silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
+    silo.UseAzureStorageClustering(o => o.TableServiceClient = tables);
+    // Grain state is written with the Orleans serializer, so the [Id] numbers of state types (never
+    // renumbered) keep old rows readable as the types grow.
+    silo.AddAzureTableGrainStorage(StorageNames.Store, options => options.Configure<Serializer>((o, serializer) =>
+    {
+        o.TableServiceClient = tables;
+        o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+    }));
+    silo.UseAzureTableReminderService(o => o.TableServiceClient = tables);
+});
+
+var host = builder.Build();
+await host.RunAsync();
+
+internal sealed record SiloSettings(
+    string StorageConnectionString, string ClusterId, string ServiceId,
+    IPAddress AdvertisedAddress, int SiloPort, int GatewayPort, bool ListenOnAnyAddress)
+{
+    public static SiloSettings From(IConfiguration config)
+    {
+        var connection = config["Storage:ConnectionString"] ?? "UseDevelopmentStorage=true";
+        var address = config["Orleans:AdvertisedAddress"] is { Length: > 0 } a ? IPAddress.Parse(a) : IPAddress.Loopback;
+        return new SiloSettings(
+            connection,
+            config["Orleans:ClusterId"] ?? "orleansguarantee",
+            config["Orleans:ServiceId"] ?? "OrleansGuarantee",
+            address,
+            config.GetValue("Orleans:SiloPort", EndpointOptions.DEFAULT_SILO_PORT),
+            config.GetValue("Orleans:GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT),
+            config.GetValue("Orleans:ListenOnAnyAddress", false));
+    }
+}
