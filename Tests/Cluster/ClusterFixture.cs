@@ -1,0 +1,56 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.TestingHost;
+using OrleansGuarantee.Infrastructure;
+
+namespace OrleansGuarantee.Tests.Cluster;
+
+/// <summary>Faults armed by tests for one point and one grain key; each fires a set number of times.</summary>
+public sealed class TestFaults : IFaultInjector
+{
+    private readonly ConcurrentDictionary<(string Point, string Key), int> _armed = new();
+
+    public void Arm(string point, string key, int times = 1) => _armed[(point, key)] = times;
+
+    public void Disarm(string point, string key) => _armed.TryRemove((point, key), out _);
+
+    public void At(string point, string key)
+    {
+        while (_armed.TryGetValue((point, key), out var left) && left > 0)
+        {
+            if (!_armed.TryUpdate((point, key), left - 1, left)) continue;
+            throw new InjectedFaultException(point, key);
+        }
+    }
+}
+
+/// <summary>One in-process silo with memory storage and in-memory reminders, shared by the cluster tests.</summary>
+public sealed class ClusterFixture : IAsyncLifetime
+{
+    public static readonly TestFaults Faults = new();
+
+    public InProcessTestCluster Cluster { get; private set; } = null!;
+    public IClusterClient Client => Cluster.Client;
+
+    public async Task InitializeAsync()
+    {
+        var builder = new InProcessTestClusterBuilder(1);
+        builder.ConfigureSilo((_, silo) =>
+        {
+            silo.AddMemoryGrainStorage(StorageNames.Store);
+            silo.UseInMemoryReminderService();
+            silo.Services.AddSingleton<IFaultInjector>(Faults);
+            silo.Services.AddGuaranteeGrainServices();
+        });
+        Cluster = builder.Build();
+        await Cluster.DeployAsync();
+    }
+
+    public async Task DisposeAsync() => await Cluster.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<ClusterFixture>
+{
+    public const string Name = "cluster";
+}
