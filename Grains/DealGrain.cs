@@ -269,7 +269,7 @@ public sealed class DealGrain(
                     S.Pending = null;
                     break;
                 case PendingKind.PlaceHolds:
-                    S.Pending = new PendingHolds { Kind = PendingKind.RollBackHolds, Holds = pending.Holds, Reason = refusal!.Message };
+                    S.Pending = new PendingHolds { Kind = PendingKind.RollBackHolds, Holds = pending.Holds, Reason = $"The cover could not be held, so every hold was released: {refusal!.Message}" };
                     break;
                 case PendingKind.RollBackHolds:
                     S.State = DealState.Proposed;
