@@ -1,0 +1,282 @@
+#!/usr/bin/env bash
+# run.sh - run OrleansGuarantee on this machine.
+#
+# Starts Azurite (the Azure Storage emulator, table service only: cluster membership, grain state and
+# reminders live there) with a data folder that survives restarts, then one Orleans silo connected to
+# it. Runs until Ctrl+C (SIGINT) or SIGTERM, then stops the silo first and Azurite last, so the silo
+# can still write to storage while it shuts down.
+#
+# Needs only the .NET SDK and Node.js/npm; whatever else is missing is installed on first run.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CALLER_DIR="$PWD"   # a relative --data-dir is taken from where run.sh was called
+cd "$ROOT"
+
+# ---------------------------------------------------------------------------------------------------
+# Options
+# ---------------------------------------------------------------------------------------------------
+DATA_DIR="$ROOT/.data"
+TABLE_PORT=10002          # Azurite's usual table port
+SILO_PORT=11111           # Orleans default silo-to-silo port
+GATEWAY_PORT=30000        # Orleans default client gateway port
+BUILD=1
+SILO_EXTRA_ARGS=()
+
+usage() {
+    cat <<EOF
+Usage: ./run.sh [options] [-- silo configuration...]
+
+Starts Azurite (table storage) and one OrleansGuarantee silo, and keeps them running until
+Ctrl+C or SIGTERM; then stops the silo, then Azurite, and exits.
+
+Options:
+  --data-dir DIR       Folder for Azurite's data and the logs (default: .data under the repo).
+                       Azurite's data goes to DIR/azurite and survives restarts; logs go to DIR/logs.
+  --silo-port PORT     Silo-to-silo port (default: $SILO_PORT).
+  --gateway-port PORT  Gateway port that Orleans clients connect to (default: $GATEWAY_PORT).
+  --table-port PORT    Azurite table service port (default: $TABLE_PORT).
+  --no-build           Do not build the silo first (use the last Release build).
+  -h, --help           Print this help and exit.
+
+Anything after "--" is passed to the silo as configuration, e.g.
+  ./run.sh -- --Orleans:ClusterId mycluster
+
+Stop it with Ctrl+C, or with "kill <pid of run.sh>" (SIGTERM) when it runs in the background.
+EOF
+}
+
+die() { echo "run.sh: $*" >&2; exit 2; }
+
+# Reads the value of an option given as "--name value" or "--name=value".
+need_value() { [[ $# -ge 2 && -n "$2" ]] || die "option $1 needs a value (see ./run.sh --help)"; }
+
+is_port() { [[ "$1" =~ ^[0-9]+$ ]] && (( $1 >= 1 && $1 <= 65535 )); }
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        -h|--help) usage; exit 0 ;;
+        --data-dir) need_value "$@"; DATA_DIR="$2"; shift 2 ;;
+        --data-dir=*) DATA_DIR="${1#*=}"; shift ;;
+        --silo-port) need_value "$@"; SILO_PORT="$2"; shift 2 ;;
+        --silo-port=*) SILO_PORT="${1#*=}"; shift ;;
+        --gateway-port) need_value "$@"; GATEWAY_PORT="$2"; shift 2 ;;
+        --gateway-port=*) GATEWAY_PORT="${1#*=}"; shift ;;
+        --table-port) need_value "$@"; TABLE_PORT="$2"; shift 2 ;;
+        --table-port=*) TABLE_PORT="${1#*=}"; shift ;;
+        --no-build) BUILD=0; shift ;;
+        --) shift; SILO_EXTRA_ARGS=("$@"); break ;;
+        *) die "unknown option '$1' (see ./run.sh --help)" ;;
+    esac
+done
+
+[[ -n "$DATA_DIR" ]] || die "--data-dir must not be empty"
+[[ "$DATA_DIR" == /* ]] || DATA_DIR="$CALLER_DIR/$DATA_DIR"
+for p in "silo-port:$SILO_PORT" "gateway-port:$GATEWAY_PORT" "table-port:$TABLE_PORT"; do
+    is_port "${p#*:}" || die "--${p%%:*} must be a port number between 1 and 65535 (got '${p#*:}')"
+done
+[[ "$SILO_PORT" != "$GATEWAY_PORT" && "$SILO_PORT" != "$TABLE_PORT" && "$GATEWAY_PORT" != "$TABLE_PORT" ]] \
+    || die "the silo, gateway and table ports must all be different"
+
+# ---------------------------------------------------------------------------------------------------
+# Process handling
+# ---------------------------------------------------------------------------------------------------
+AZURITE_PID=""
+SILO_PID=""
+SLEEP_PID=""
+STOPPING=0
+
+# True when something on this machine accepts TCP connections on the port (bash's /dev/tcp).
+port_answers() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Is the process still running? (bash reaps its exited children, so kill -0 then fails.)
+alive() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null; }
+
+# stop_process NAME PID SIGNAL SECONDS: sends the signal, waits up to SECONDS, then SIGKILL.
+stop_process() {
+    local name="$1" pid="$2" signal="$3" seconds="$4" waited=0
+    alive "$pid" || return 0
+    echo "Stopping $name (pid $pid, SIG$signal)..."
+    kill -s "$signal" "$pid" 2>/dev/null || true
+    while alive "$pid" && (( waited < seconds * 10 )); do
+        sleep 0.1
+        waited=$((waited + 1))
+    done
+    if alive "$pid"; then
+        echo "$name did not stop within ${seconds}s; killing it (SIGKILL)." >&2
+        kill -s KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+    echo "$name stopped."
+}
+
+# Stops everything that was started, silo first, then exits with the given code.
+shutdown() {
+    local code="$1"
+    (( STOPPING )) && return 0
+    STOPPING=1
+    trap 'echo "Already stopping; please wait."' INT TERM HUP
+    if alive "$SLEEP_PID"; then kill "$SLEEP_PID" 2>/dev/null || true; fi
+    # The silo leaves the cluster and deactivates its grains: it still needs Azurite for that.
+    stop_process "silo" "$SILO_PID" TERM 60
+    # Azurite writes its data folder on SIGINT; SIGTERM can lose the last write.
+    stop_process "Azurite" "$AZURITE_PID" INT 20
+    if [[ -n "${PID_FILE:-}" && "$(cat "$PID_FILE" 2>/dev/null)" == "$$" ]]; then rm -f "$PID_FILE"; fi
+    exit "$code"
+}
+
+on_signal() {
+    echo
+    echo "Received SIG$1."
+    shutdown 0
+}
+
+# Installed before anything is started, so that Ctrl+C at any point stops what is already running.
+trap 'on_signal INT' INT
+trap 'on_signal TERM' TERM
+trap 'on_signal HUP' HUP
+
+# start_background LOG COMMAND...: starts the command in the background with its output in LOG.
+# "exec" makes the recorded PID the real process (not a wrapping shell). Job control is switched on
+# just for the start, so the child gets its own process group: a Ctrl+C in the terminal reaches only
+# this script, which then stops the children in the right order. (Without it, bash would also start
+# the child with SIGINT ignored.)
+start_background() {
+    local log="$1"; shift
+    set -m
+    ( exec "$@" ) >>"$log" 2>&1 < /dev/null &
+    STARTED_PID=$!
+    set +m
+}
+
+# fail_start LOG MESSAGE: reports a failed start with the end of the log, stops the rest, exits 1.
+fail_start() {
+    echo "run.sh: $2" >&2
+    echo "---- last lines of $1 ----" >&2
+    tail -n 40 "$1" >&2 || true
+    echo "----" >&2
+    shutdown 1
+}
+
+# ---------------------------------------------------------------------------------------------------
+# 1. Tools and dependencies
+# ---------------------------------------------------------------------------------------------------
+# Checked first: a second run.sh on the same ports (or data folder) must not touch the first one.
+for p in "Azurite table service:$TABLE_PORT" "silo:$SILO_PORT" "gateway:$GATEWAY_PORT"; do
+    if port_answers "${p##*:}"; then
+        die "port ${p##*:} (${p%:*}) is already in use. Is another run.sh or Azurite still running? Choose other ports with the options (see --help)."
+    fi
+done
+
+for tool in dotnet node npm; do
+    command -v "$tool" >/dev/null || die "'$tool' is not installed or not on PATH (needs the .NET SDK and Node.js with npm)."
+done
+
+if [[ ! -f node_modules/azurite/dist/src/table/main.js ]]; then
+    echo "Installing Azurite (npm ci)..."
+    npm ci --no-audit --no-fund
+fi
+
+SILO_DLL="$ROOT/Silo/bin/Release/net10.0/OrleansGuarantee.Silo.dll"
+if (( BUILD )); then
+    echo "Building the silo (dotnet build -c Release)..."
+    dotnet build Silo/Silo.csproj -c Release -nologo -v quiet
+fi
+[[ -f "$SILO_DLL" ]] || die "$SILO_DLL is missing; run without --no-build."
+
+# ---------------------------------------------------------------------------------------------------
+# 2. Folders and logs
+# ---------------------------------------------------------------------------------------------------
+mkdir -p "$DATA_DIR"
+DATA_DIR="$(cd "$DATA_DIR" && pwd)"
+AZURITE_DIR="$DATA_DIR/azurite"
+LOG_DIR="$DATA_DIR/logs"
+mkdir -p "$AZURITE_DIR" "$LOG_DIR"
+
+# One run.sh per data folder: two Azurites on one folder would overwrite each other's data.
+PID_FILE="$DATA_DIR/run.pid"
+if [[ -f "$PID_FILE" ]] && other="$(cat "$PID_FILE" 2>/dev/null)" && [[ -n "$other" && "$other" != "$$" ]] && alive "$other"; then
+    die "run.sh (pid $other) is already running with the data folder $DATA_DIR."
+fi
+echo "$$" > "$PID_FILE"
+AZURITE_LOG="$LOG_DIR/azurite.log"
+SILO_LOG="$LOG_DIR/silo.log"
+# Keep the previous run's logs (useful after a crash), start fresh ones.
+for log in "$AZURITE_LOG" "$SILO_LOG"; do
+    if [[ -f "$log" ]]; then mv -f "$log" "${log%.log}.previous.log"; fi
+    : > "$log"
+done
+
+# ---------------------------------------------------------------------------------------------------
+# 3. Azurite
+# ---------------------------------------------------------------------------------------------------
+echo "Starting Azurite (table service) on 127.0.0.1:$TABLE_PORT, data in $AZURITE_DIR..."
+start_background "$AZURITE_LOG" node "$ROOT/node_modules/azurite/dist/src/table/main.js" \
+    --tableHost 127.0.0.1 --tablePort "$TABLE_PORT" \
+    --location "$AZURITE_DIR" --silent --disableTelemetry --skipApiVersionCheck
+AZURITE_PID=$STARTED_PID
+
+for ((i = 0; ; i++)); do
+    port_answers "$TABLE_PORT" && break
+    alive "$AZURITE_PID" || fail_start "$AZURITE_LOG" "Azurite exited while starting."
+    (( i < 300 )) || fail_start "$AZURITE_LOG" "Azurite did not answer on port $TABLE_PORT within 30s."
+    sleep 0.1
+done
+
+# The well-known development account of Azurite, on our table port.
+CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+
+# ---------------------------------------------------------------------------------------------------
+# 4. Silo
+# ---------------------------------------------------------------------------------------------------
+echo "Starting the silo (silo port $SILO_PORT, gateway port $GATEWAY_PORT)..."
+# Run the built dll directly (not "dotnet run") so signals reach the silo itself. appsettings.json
+# logs only warnings of Orleans; the silo's own start/stop lines are switched on here.
+start_background "$SILO_LOG" dotnet "$SILO_DLL" \
+    --Storage:ConnectionString "$CONNECTION_STRING" \
+    --Orleans:SiloPort "$SILO_PORT" \
+    --Orleans:GatewayPort "$GATEWAY_PORT" \
+    --Logging:LogLevel:Orleans.Hosting.SiloHostedService Information \
+    ${SILO_EXTRA_ARGS[@]+"${SILO_EXTRA_ARGS[@]}"}
+SILO_PID=$STARTED_PID
+
+for ((i = 0; ; i++)); do
+    grep -q "Orleans Silo started" "$SILO_LOG" && break
+    alive "$SILO_PID" || fail_start "$SILO_LOG" "The silo exited while starting."
+    (( i < 1200 )) || fail_start "$SILO_LOG" "The silo did not start within 120s."
+    sleep 0.1
+done
+
+cat <<EOF
+
+OrleansGuarantee is running.
+  Azurite table service  http://127.0.0.1:$TABLE_PORT/devstoreaccount1   (pid $AZURITE_PID)
+                         data: $AZURITE_DIR
+  Silo                   silo port $SILO_PORT, client gateway 127.0.0.1:$GATEWAY_PORT   (pid $SILO_PID)
+  Logs                   $SILO_LOG
+                         $AZURITE_LOG
+  Storage connection string (for clients and tools):
+    $CONNECTION_STRING
+
+Press Ctrl+C to stop (or: kill $$).
+EOF
+
+# ---------------------------------------------------------------------------------------------------
+# 5. Run until a signal arrives or a child dies
+# ---------------------------------------------------------------------------------------------------
+# "sleep & wait" rather than plain sleep: wait returns as soon as a trapped signal arrives.
+while true; do
+    if ! alive "$SILO_PID"; then
+        echo "run.sh: the silo exited unexpectedly; see $SILO_LOG" >&2
+        tail -n 20 "$SILO_LOG" >&2 || true
+        shutdown 1
+    fi
+    if ! alive "$AZURITE_PID"; then
+        echo "run.sh: Azurite exited unexpectedly; see $AZURITE_LOG" >&2
+        tail -n 20 "$AZURITE_LOG" >&2 || true
+        shutdown 1
+    fi
+    sleep 1 &
+    SLEEP_PID=$!
+    wait "$SLEEP_PID" 2>/dev/null || true
+done
