@@ -232,8 +232,8 @@ public sealed class DealGrain(
                     {
                         try
                         {
+                            faults.At(FaultPoints.DealHoldPlacing, Id);
                             await Members(h.MemberId).Hold(new HoldCommand(h.HoldId, Id, h.Amount, h.ForParty, h.ViaWardId));
-                            faults.At(FaultPoints.DealHoldPlaced, Id);
                         }
                         catch (GuaranteeException ex)
                         {
@@ -245,8 +245,8 @@ public sealed class DealGrain(
                 {
                     await Task.WhenAll(pending.Holds.Select(async h =>
                     {
+                        faults.At(FaultPoints.DealReleasing, Id);
                         await Members(h.MemberId).Release(h.HoldId);
-                        faults.At(FaultPoints.DealReleasePlaced, Id);
                     }));
                 }
             }

@@ -23,8 +23,10 @@ public sealed class InjectedFaultException(string point, string key)
 public static class FaultPoints
 {
     public const string DealAcceptPlanned = "deal.accept.planned";
-    public const string DealHoldPlaced = "deal.accept.hold-placed";
-    public const string DealReleasePlaced = "deal.release.hold-released";
+    /// <summary>Before one of the holds of an acceptance is asked for (the others go ahead): a partial placement.</summary>
+    public const string DealHoldPlacing = "deal.accept.before-hold";
+    /// <summary>Before one of the releases of a completion is asked for (the others go ahead).</summary>
+    public const string DealReleasing = "deal.release.before-release";
     public const string MemberAfterWrite = "member.after-write";
     public const string TransferDebited = "transfer.debited";
     public const string GuaranteeStored = "guarantee.stored";

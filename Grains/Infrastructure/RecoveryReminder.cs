@@ -1,6 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace OrleansGuarantee.Infrastructure;
+
+/// <summary>How often an interrupted operation is retried when nobody calls its grain.</summary>
+public sealed class RecoveryOptions
+{
+    /// <summary>Due time and period of the recovery reminder (Orleans' minimum reminder period applies).</summary>
+    public TimeSpan RetryPeriod { get; set; } = TimeSpan.FromMinutes(1);
+}
 
 /// <summary>
 /// For grains that run multi-grain steps: the persisted progress is resumed when the grain activates,
@@ -10,7 +18,6 @@ namespace OrleansGuarantee.Infrastructure;
 public abstract class RecoverableGrain(ILogger logger) : Grain, IRemindable
 {
     private const string ReminderName = "recover-pending-steps";
-    private static readonly TimeSpan Period = TimeSpan.FromMinutes(1);
     private IGrainReminder? _reminder;
 
     protected ILogger Logger { get; } = logger;
@@ -36,7 +43,9 @@ public abstract class RecoverableGrain(ILogger logger) : Grain, IRemindable
 
     protected async Task ArmRecoveryAsync()
     {
-        _reminder = await this.RegisterOrUpdateReminder(ReminderName, Period, Period);
+        var period = ServiceProvider.GetService<Microsoft.Extensions.Options.IOptions<RecoveryOptions>>()?.Value.RetryPeriod
+            ?? new RecoveryOptions().RetryPeriod;
+        _reminder = await this.RegisterOrUpdateReminder(ReminderName, period, period);
     }
 
     protected async Task DisarmRecoveryAsync()

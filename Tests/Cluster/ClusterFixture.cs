@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Configuration;
 using Orleans.TestingHost;
 using OrleansGuarantee.Infrastructure;
 
@@ -39,6 +40,9 @@ public sealed class ClusterFixture : IAsyncLifetime
         {
             silo.AddMemoryGrainStorage(StorageNames.Store);
             silo.UseInMemoryReminderService();
+            // Short recovery reminders, so a test can watch one finish an interrupted operation.
+            silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
+            silo.Configure<RecoveryOptions>(o => o.RetryPeriod = TimeSpan.FromSeconds(2));
             silo.Services.AddSingleton<IFaultInjector>(Faults);
             silo.Services.AddGuaranteeGrainServices();
         });

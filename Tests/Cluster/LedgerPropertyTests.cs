@@ -98,7 +98,7 @@ public sealed class LedgerPropertyTests(ClusterFixture fixture, ITestOutputHelpe
             var dealId = deals[random.Next(deals.Count)];
             var party = random.Next(2);
             var crash = random.Next(100) < 20;
-            var point = random.Next(2) == 0 ? FaultPoints.DealHoldPlaced : FaultPoints.DealAcceptPlanned;
+            var point = random.Next(2) == 0 ? FaultPoints.DealHoldPlacing : FaultPoints.DealAcceptPlanned;
             if (roll < 80)
                 return async () =>
                 {
@@ -111,9 +111,9 @@ public sealed class LedgerPropertyTests(ClusterFixture fixture, ITestOutputHelpe
                 return async () =>
                 {
                     var view = await c.Deal(dealId).Get();
-                    if (crash) ClusterFixture.Faults.Arm(FaultPoints.DealReleasePlaced, dealId);
+                    if (crash) ClusterFixture.Faults.Arm(FaultPoints.DealReleasing, dealId);
                     try { await c.Deal(dealId).Confirm(party == 0 ? view.ProviderId : view.ConsumerId); }
-                    finally { ClusterFixture.Faults.Disarm(FaultPoints.DealReleasePlaced, dealId); }
+                    finally { ClusterFixture.Faults.Disarm(FaultPoints.DealReleasing, dealId); }
                 };
             if (roll < 97)
                 return () => fixture.Cluster.DeactivateAsync(c.Deal(dealId)); // a crash of the deal's activation

@@ -55,12 +55,39 @@ public sealed class RecoveryTests(ClusterFixture fixture)
     public async Task A_crash_between_holds_is_finished_on_recovery_with_each_hold_placed_once()
     {
         var (c, provider, consumer, deal) = await ProposedDealAsync();
-        Faults.Arm(FaultPoints.DealHoldPlaced, deal.Id);
+        Faults.Arm(FaultPoints.DealHoldPlacing, deal.Id);
         var ex = await Assert.ThrowsAsync<GuaranteeException>(() => c.Deal(deal.Id).Accept(consumer));
         Assert.Equal(("operation-interrupted", ErrorKind.Interrupted), (ex.Code, ex.Kind));
+        var heldBefore = 0m;
+        foreach (var m in new[] { provider, consumer, c.Founders[0], c.Founders[1] }) heldBefore += (await c.AccountOf(m)).Held;
+        Assert.InRange(heldBefore, 0.01m, 199.99m); // some holds placed, one not
         var recovered = await CrashAndReadAsync(c, deal.Id);
         Assert.Equal(DealState.Accepted, recovered.State);
         await AssertHoldsMatchCoverAsync(c, recovered, provider, consumer, c.Founders[0], c.Founders[1]);
+    }
+
+    [Fact]
+    public async Task With_nobody_calling_the_deal_its_reminder_finishes_an_interrupted_acceptance()
+    {
+        var (c, provider, consumer, deal) = await ProposedDealAsync();
+        Faults.Arm(FaultPoints.DealHoldPlacing, deal.Id);
+        await Assert.ThrowsAsync<GuaranteeException>(() => c.Deal(deal.Id).Accept(consumer));
+        // The interrupted deal dropped its own activation; nothing calls it from here on.
+        var parties = new[] { provider, consumer, c.Founders[0], c.Founders[1] };
+        decimal held = 0;
+        foreach (var m in parties) held += (await c.AccountOf(m)).Held;
+        Assert.InRange(held, 0.01m, 199.99m); // one hold is missing
+
+        // Only the members are read (that does not wake the deal): the reminder must do it.
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        do
+        {
+            await Task.Delay(250);
+            held = 0;
+            foreach (var m in parties) held += (await c.AccountOf(m)).Held;
+        } while (held < 200m && DateTime.UtcNow < deadline);
+        Assert.Equal(200m, held);
+        Assert.Equal(DealState.Accepted, (await c.Deal(deal.Id).Get()).State);
     }
 
     [Fact]
@@ -102,7 +129,7 @@ public sealed class RecoveryTests(ClusterFixture fixture)
         var (c, provider, consumer, deal) = await ProposedDealAsync();
         await c.Deal(deal.Id).Accept(consumer);
         await c.Deal(deal.Id).Confirm(provider);
-        Faults.Arm(FaultPoints.DealReleasePlaced, deal.Id);
+        Faults.Arm(FaultPoints.DealReleasing, deal.Id);
         await Assert.ThrowsAsync<GuaranteeException>(() => c.Deal(deal.Id).Confirm(consumer));
         var recovered = await CrashAndReadAsync(c, deal.Id);
         Assert.Equal(DealState.Completed, recovered.State);
