@@ -5,7 +5,7 @@ public sealed class DealTests(ClusterFixture fixture)
 {
     private IGrainFactory Grains => fixture.Client;
 
-    private static async Task<string> Code(Func<Task> action) => (await Assert.ThrowsAsync<GuaranteeException>(action)).Code;
+    private static Task<string> Code(Func<Task> action) => TestCommunity.CodeOf(action);
 
     [Fact]
     public async Task A_covered_deal_runs_from_proposal_to_completion_and_releases_every_hold()

@@ -5,7 +5,7 @@ public sealed class GuaranteeTests(ClusterFixture fixture)
 {
     private IGrainFactory Grains => fixture.Client;
 
-    private static async Task<string> Code(Func<Task> action) => (await Assert.ThrowsAsync<GuaranteeException>(action)).Code;
+    private static Task<string> Code(Func<Task> action) => TestCommunity.CodeOf(action);
 
     [Fact]
     public async Task Two_accepted_guarantees_make_a_candidate_active()

@@ -58,8 +58,7 @@ public sealed class RecoveryTests(ClusterFixture fixture)
         Faults.Arm(FaultPoints.DealHoldPlacing, deal.Id);
         var ex = await Assert.ThrowsAsync<GuaranteeException>(() => c.Deal(deal.Id).Accept(consumer));
         Assert.Equal(("operation-interrupted", ErrorKind.Interrupted), (ex.Code, ex.Kind));
-        var heldBefore = 0m;
-        foreach (var m in new[] { provider, consumer, c.Founders[0], c.Founders[1] }) heldBefore += (await c.AccountOf(m)).Held;
+        var heldBefore = await c.HeldByAsync(provider, consumer, c.Founders[0], c.Founders[1]);
         Assert.InRange(heldBefore, 0.01m, 199.99m); // some holds placed, one not
         var recovered = await CrashAndReadAsync(c, deal.Id);
         Assert.Equal(DealState.Accepted, recovered.State);
@@ -74,8 +73,7 @@ public sealed class RecoveryTests(ClusterFixture fixture)
         await Assert.ThrowsAsync<GuaranteeException>(() => c.Deal(deal.Id).Accept(consumer));
         // The interrupted deal dropped its own activation; nothing calls it from here on.
         var parties = new[] { provider, consumer, c.Founders[0], c.Founders[1] };
-        decimal held = 0;
-        foreach (var m in parties) held += (await c.AccountOf(m)).Held;
+        var held = await c.HeldByAsync(parties);
         Assert.InRange(held, 0.01m, 199.99m); // one hold is missing
 
         // Only the members are read (that does not wake the deal): the reminder must do it.
@@ -83,8 +81,7 @@ public sealed class RecoveryTests(ClusterFixture fixture)
         do
         {
             await Task.Delay(250);
-            held = 0;
-            foreach (var m in parties) held += (await c.AccountOf(m)).Held;
+            held = await c.HeldByAsync(parties);
         } while (held < 200m && DateTime.UtcNow < deadline);
         Assert.Equal(200m, held);
         Assert.Equal(DealState.Accepted, (await c.Deal(deal.Id).Get()).State);

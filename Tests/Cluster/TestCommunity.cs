@@ -64,4 +64,15 @@ public sealed class TestCommunity
     }
 
     public async Task<AccountView> AccountOf(string member) => (await Member(member).Get()).Deposit;
+
+    /// <summary>The sum of what these members hold (reading members never wakes a deal).</summary>
+    public async Task<decimal> HeldByAsync(params string[] members)
+    {
+        var held = 0m;
+        foreach (var m in members) held += (await AccountOf(m)).Held;
+        return held;
+    }
+
+    /// <summary>The error code a refused command answers with.</summary>
+    public static async Task<string> CodeOf(Func<Task> action) => (await Assert.ThrowsAsync<GuaranteeException>(action)).Code;
 }
