@@ -36,7 +36,9 @@ public sealed record FounderSpec([property: Id(0)] string Id, [property: Id(1)] 
 public sealed record CreateCommunity(
     [property: Id(0)] string Name,
     [property: Id(1)] IReadOnlyList<FounderSpec> Founders,
-    [property: Id(2)] CommunitySettings? Settings);
+    [property: Id(2)] CommunitySettings? Settings,
+    /// <summary>Founders' password hashes by founder id (hashed by the front door); kept only until the founders exist.</summary>
+    [property: Id(3)] IReadOnlyDictionary<string, string>? FounderPasswordHashes = null);
 
 [GenerateSerializer, Immutable, Alias("og.CommunityView")]
 public sealed record CommunityView(
@@ -56,4 +58,8 @@ public interface ICommunityGrain : IGrainWithStringKey
 
     [Alias("Get"), AlwaysInterleave]
     Task<CommunityView> Get();
+
+    /// <summary>Member counts by status and ledger sums over every directory partition of the community.</summary>
+    [Alias("GetTotals"), AlwaysInterleave]
+    Task<DirectoryTotals> GetTotals(bool refresh);
 }

@@ -116,7 +116,22 @@ public sealed record MemberView(
     [property: Id(9)] AccountView Deposit,
     [property: Id(10)] IReadOnlyList<HoldView> Holds,
     [property: Id(11)] IReadOnlyList<DebtView> Debts,
-    [property: Id(12)] IReadOnlyList<LedgerEntry> RecentEntries);
+    [property: Id(12)] IReadOnlyList<LedgerEntry> RecentEntries,
+    /// <summary>Deals this member is a party to, most recent first.</summary>
+    [property: Id(13)] IReadOnlyList<string> Deals,
+    /// <summary>Mutual contacts (both sides asked).</summary>
+    [property: Id(14)] IReadOnlyList<string> Contacts,
+    /// <summary>Members who asked this member to be a contact and wait for the same in return.</summary>
+    [property: Id(15)] IReadOnlyList<string> ContactRequestsReceived,
+    [property: Id(16)] IReadOnlyList<string> ContactRequestsSent);
+
+/// <summary>What the front door needs to sign a member in. The hash never leaves the cluster and the front door.</summary>
+[GenerateSerializer, Immutable, Alias("og.MemberCredential")]
+public sealed record MemberCredential(
+    [property: Id(0)] string MemberId,
+    [property: Id(1)] string CommunityId,
+    [property: Id(2)] string? PasswordHash,
+    [property: Id(3)] MemberStatus Status);
 
 /// <summary>What cover planning needs to know of one member.</summary>
 [GenerateSerializer, Immutable, Alias("og.MemberCoverInfo")]
@@ -148,13 +163,31 @@ public sealed record HoldCommand(
 [Alias("og.IMemberGrain")]
 public interface IMemberGrain : IGrainWithStringKey
 {
-    /// <summary>Self sign-up: the member becomes a candidate of the community.</summary>
+    /// <summary>
+    /// Self sign-up: the member becomes a candidate of the community. <paramref name="passwordHash"/> is
+    /// already hashed by the front door (never a plain password).
+    /// </summary>
     [Alias("SignUp")]
-    Task<MemberView> SignUp(string communityId, MemberProfile profile);
+    Task<MemberView> SignUp(string communityId, MemberProfile profile, string? passwordHash);
 
     /// <summary>Called by the community at creation. Idempotent.</summary>
     [Alias("JoinAsFounder")]
-    Task JoinAsFounder(string communityId, string name);
+    Task JoinAsFounder(string communityId, string name, string? passwordHash);
+
+    [Alias("GetCredential"), AlwaysInterleave]
+    Task<MemberCredential> GetCredential();
+
+    /// <summary>What the member's directory partition keeps of it.</summary>
+    [Alias("GetSummary"), AlwaysInterleave]
+    Task<MemberSummary> GetSummary();
+
+    /// <summary>Called by a deal once it is stored, so the member can list its deals. Idempotent.</summary>
+    [Alias("NoteDeal")]
+    Task NoteDeal(string dealId);
+
+    /// <summary>Applies a contact's new state (from its contact grain); older versions are ignored.</summary>
+    [Alias("ApplyContact")]
+    Task ApplyContact(ContactRecord record);
 
     /// <summary>Called by a community whose creation failed, to free a founder id it had taken. Idempotent.</summary>
     [Alias("LeaveAsFounder")]

@@ -12,6 +12,8 @@ public sealed class CommunityState
     [Id(3)] public DateTimeOffset CreatedAt { get; set; }
     /// <summary>True while the founders are being made members; the creation resumes on recovery.</summary>
     [Id(4)] public bool Creating { get; set; }
+    /// <summary>Founders' password hashes, kept only until the founders are members.</summary>
+    [Id(5)] public Dictionary<string, string>? FounderPasswordHashes { get; set; }
 }
 
 public sealed class CommunityGrain(
@@ -62,6 +64,7 @@ public sealed class CommunityGrain(
         S.Settings = settings;
         S.CreatedAt = clock.GetUtcNow();
         S.Creating = true;
+        S.FounderPasswordHashes = command.FounderPasswordHashes is { } hashes ? new(hashes, StringComparer.Ordinal) : null;
         await ArmRecoveryAsync();
         await state.PersistAsync(this);
         faults.At(FaultPoints.CommunityStored, Id);
@@ -76,6 +79,14 @@ public sealed class CommunityGrain(
         return Task.FromResult(View());
     }
 
+    public async Task<DirectoryTotals> GetTotals(bool refresh)
+    {
+        await Get();
+        var parts = await Task.WhenAll(Enumerable.Range(0, MemberDirectory.Partitions)
+            .Select(p => GrainFactory.GetGrain<IMemberDirectoryGrain>(MemberDirectory.KeyOf(Id, p)).GetTotals(refresh)));
+        return parts.Aggregate(DirectoryTotals.Empty, (sum, part) => sum.Add(part));
+    }
+
     protected override Task ResumePendingStepsAsync() => CreateFoundersAsync();
 
     /// <summary>Makes every founder a member; if a founder id is taken, undoes the others and forgets the community.</summary>
@@ -85,7 +96,7 @@ public sealed class CommunityGrain(
         {
             try
             {
-                await GrainFactory.GetGrain<IMemberGrain>(f.Id).JoinAsFounder(Id, f.Name);
+                await GrainFactory.GetGrain<IMemberGrain>(f.Id).JoinAsFounder(Id, f.Name, S.FounderPasswordHashes?.GetValueOrDefault(f.Id));
                 return null;
             }
             catch (GuaranteeException ex) when (ex.Code == "member-exists")
@@ -103,6 +114,7 @@ public sealed class CommunityGrain(
             throw refused;
         }
         S.Creating = false;
+        S.FounderPasswordHashes = null;
         await state.PersistAsync(this);
         await DisarmRecoveryAsync();
     }

@@ -77,7 +77,11 @@ public sealed class DealGrain(
         Ids.ValidateText(command.Description, "description", ProposeDeal.MaxDescriptionLength, required: false);
         if (Exists)
         {
-            if (S.OperationId == command.OperationId && S.ProposedBy == command.ProposedBy) return View();
+            if (S.OperationId == command.OperationId && S.ProposedBy == command.ProposedBy)
+            {
+                await NoteDealAsync(); // the first proposal may have stopped before the parties listed it
+                return View();
+            }
             throw GuaranteeException.Conflict("deal-exists", $"Deal {Id} already exists.");
         }
         if (command.ProviderId == command.ConsumerId)
@@ -110,8 +114,11 @@ public sealed class DealGrain(
         S.State = DealState.Proposed;
         S.CreatedAt = now;
         await state.PersistAsync(this);
+        await NoteDealAsync();
         return View();
     }
+
+    private Task NoteDealAsync() => Task.WhenAll(Members(S.ProviderId).NoteDeal(Id), Members(S.ConsumerId).NoteDeal(Id));
 
     public async Task<DealView> Accept(string memberId)
     {

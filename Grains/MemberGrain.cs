@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using OrleansGuarantee.Domain;
 using OrleansGuarantee.Infrastructure;
 
@@ -21,18 +22,40 @@ public sealed class MemberState
     [Id(8)] public Dictionary<string, decimal> Debts { get; set; } = new(StringComparer.Ordinal);
     [Id(9)] public DateTimeOffset JoinedAt { get; set; }
     [Id(10)] public int RequiredGuarantors { get; set; } = CommunitySettings.Default.RequiredGuarantors;
+    /// <summary>The password hash made by the front door; never a plain password.</summary>
+    [Id(11)] public string? PasswordHash { get; set; }
+    /// <summary>Contacts asked or established, by the other member's id.</summary>
+    [Id(12)] public Dictionary<string, ContactRecord> Contacts { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Deals this member is a party to, oldest first (at most <see cref="MemberGrain.MaxDealsListed"/>).</summary>
+    [Id(13)] public List<string> Deals { get; set; } = [];
+    /// <summary>Grows with every stored change; the directory partition keeps the highest it has seen.</summary>
+    [Id(14)] public long Revision { get; set; }
 }
 
 public sealed class MemberGrain(
     [PersistentState("member", StorageNames.Store)] IPersistentState<MemberState> state,
     TimeProvider clock,
-    IFaultInjector faults) : Grain, IMemberGrain
+    IFaultInjector faults,
+    ILogger<MemberGrain> logger) : Grain, IMemberGrain
 {
+    public const int MaxDealsListed = 1000;
+    private static readonly TimeSpan ReportRetryPeriod = TimeSpan.FromSeconds(5);
+
+    private long _reportedRevision = -1;
+    private IGrainTimer? _reportRetry;
+
     private MemberState S => state.State;
     private string Id => this.GetPrimaryKeyString();
     private bool Registered => S.CommunityId is not null;
 
-    public async Task<MemberView> SignUp(string communityId, MemberProfile profile)
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        // The last report before a crash may have been lost: report once more, soon after activation.
+        if (Registered) ScheduleReport(TimeSpan.Zero);
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    public async Task<MemberView> SignUp(string communityId, MemberProfile profile, string? passwordHash)
     {
         Ids.Validate(Id, "member");
         Ids.Validate(communityId, "community");
@@ -45,11 +68,12 @@ public sealed class MemberGrain(
         S.Profile = Normalize(profile);
         S.JoinedAt = clock.GetUtcNow();
         S.RequiredGuarantors = community.Settings.RequiredGuarantors;
-        await state.PersistAsync(this);
+        S.PasswordHash = passwordHash;
+        await SaveAsync();
         return View();
     }
 
-    public async Task JoinAsFounder(string communityId, string name)
+    public async Task JoinAsFounder(string communityId, string name, string? passwordHash)
     {
         if (Registered)
         {
@@ -60,7 +84,8 @@ public sealed class MemberGrain(
         S.IsFounder = true;
         S.Profile = new MemberProfile(name, [], []);
         S.JoinedAt = clock.GetUtcNow();
-        await state.PersistAsync(this);
+        S.PasswordHash = passwordHash;
+        await SaveAsync();
     }
 
     public async Task LeaveAsFounder(string communityId)
@@ -68,6 +93,7 @@ public sealed class MemberGrain(
         if (S.CommunityId != communityId || !S.IsFounder) return;
         if (S.Account.Operations.Count > 0 || S.Wards.Count > 0)
             throw GuaranteeException.Conflict("member-in-use", $"Founder {Id} has already acted and cannot be removed.");
+        await GrainFactory.GetGrain<IMemberDirectoryGrain>(MemberDirectory.KeyOf(communityId, Id)).Remove(Id);
         await state.ClearStateAsync();
         state.State = new MemberState();
     }
@@ -78,7 +104,7 @@ public sealed class MemberGrain(
         ArgumentNullException.ThrowIfNull(profile);
         profile.Validate();
         S.Profile = Normalize(profile);
-        await state.PersistAsync(this);
+        await SaveAsync();
         return View();
     }
 
@@ -86,6 +112,38 @@ public sealed class MemberGrain(
     {
         EnsureRegistered();
         return Task.FromResult(View());
+    }
+
+    public Task<MemberCredential> GetCredential()
+    {
+        EnsureRegistered();
+        return Task.FromResult(new MemberCredential(Id, S.CommunityId!, S.PasswordHash, Status().Status));
+    }
+
+    public Task<MemberSummary> GetSummary()
+    {
+        EnsureRegistered();
+        return Task.FromResult(Summary());
+    }
+
+    public async Task NoteDeal(string dealId)
+    {
+        EnsureRegistered();
+        if (S.Deals.Contains(dealId)) return;
+        S.Deals.Add(dealId);
+        if (S.Deals.Count > MaxDealsListed) S.Deals.RemoveRange(0, S.Deals.Count - MaxDealsListed);
+        await SaveAsync();
+    }
+
+    public async Task ApplyContact(ContactRecord record)
+    {
+        EnsureRegistered();
+        if (record.MemberA != Id && record.MemberB != Id)
+            throw GuaranteeException.Invalid("not-a-party", $"Member {Id} is not a side of this contact.");
+        var other = record.Other(Id);
+        if (S.Contacts.TryGetValue(other, out var known) && known.Version >= record.Version) return;
+        S.Contacts[other] = record;
+        await SaveAsync();
     }
 
     public Task<MemberCoverInfo> GetCoverInfo(IReadOnlyList<string> wards)
@@ -133,7 +191,7 @@ public sealed class MemberGrain(
         if (book.TryGetValue(other, out var known) && known.Version >= record.Version) return;
         book[other] = record;
         if (Status().Status == MemberStatus.Active) S.WasEverActive = true;
-        await state.PersistAsync(this);
+        await SaveAsync();
     }
 
     private async Task<AccountView> Move(Func<AccountView> entry)
@@ -143,11 +201,55 @@ public sealed class MemberGrain(
         var result = entry();
         if (S.Account.Version != before)
         {
-            await state.PersistAsync(this);
+            await SaveAsync(report: false);
             faults.At(FaultPoints.MemberAfterWrite, Id);
+            await ReportAsync();
         }
         return result;
     }
+
+    /// <summary>Stores the state and (unless the caller does it later) reports the change to the directory.</summary>
+    private async Task SaveAsync(bool report = true)
+    {
+        S.Revision++;
+        await state.PersistAsync(this);
+        if (report) await ReportAsync();
+    }
+
+    /// <summary>
+    /// Tells the member's directory partition its current status and account. A failure does not fail the
+    /// member's command (that is stored): the report is retried by a timer until it gets through.
+    /// </summary>
+    private async Task ReportAsync()
+    {
+        if (!Registered || _reportedRevision >= S.Revision) return;
+        var summary = Summary();
+        try
+        {
+            await GrainFactory.GetGrain<IMemberDirectoryGrain>(MemberDirectory.KeyOf(S.CommunityId!, Id)).Report(summary);
+            _reportedRevision = Math.Max(_reportedRevision, summary.Revision);
+            _reportRetry?.Dispose();
+            _reportRetry = null;
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Member {Member} could not report revision {Revision} to its directory; retrying", Id, summary.Revision);
+            ScheduleReport(ReportRetryPeriod);
+        }
+    }
+
+    private void ScheduleReport(TimeSpan dueTime)
+    {
+        if (_reportRetry is not null) return;
+        _reportRetry = this.RegisterGrainTimer(async _ =>
+        {
+            _reportRetry?.Dispose();
+            _reportRetry = null;
+            await ReportAsync();
+        }, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan));
+    }
+
+    private MemberSummary Summary() => new(Id, S.CommunityId!, Status().Status, S.Account.View(), S.Revision);
 
     private (MemberStatus Status, string Reason) Status()
     {
@@ -171,8 +273,12 @@ public sealed class MemberGrain(
         var holds = S.Account.Holds.Select(h => new HoldView(h.Key, h.Value.DealId, h.Value.Amount, h.Value.ForPartyId, h.Value.ViaWardId))
             .OrderBy(h => h.HoldId, StringComparer.Ordinal).ToList();
         var debts = S.Debts.Where(d => d.Value > 0).Select(d => new DebtView(d.Key, d.Value)).ToList();
+        var contacts = S.Contacts.Values.Where(c => c.Established).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
+        var contactsReceived = S.Contacts.Values.Where(c => !c.Established && !c.AskedBy(Id)).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
+        var contactsSent = S.Contacts.Values.Where(c => !c.Established && c.AskedBy(Id)).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
         return new MemberView(Id, S.CommunityId!, S.Profile, status, reason, guarantors, wards, received, sent,
-            S.Account.View(), holds, debts, S.Account.RecentEntries.ToList());
+            S.Account.View(), holds, debts, S.Account.RecentEntries.ToList(), Enumerable.Reverse(S.Deals).ToList(),
+            contacts, contactsReceived, contactsSent);
     }
 
     private void EnsureRegistered()

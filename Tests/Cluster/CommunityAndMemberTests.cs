@@ -94,7 +94,7 @@ public sealed class CommunityAndMemberTests(ClusterFixture fixture)
         var c = await TestCommunity.CreateAsync(Grains, founderDeposit: 0);
         var id = await c.SignUpAsync("bob");
         async Task<string> Code(string memberId, string community, MemberProfile profile) =>
-            (await Assert.ThrowsAsync<GuaranteeException>(() => Grains.GetGrain<IMemberGrain>(memberId).SignUp(community, profile))).Code;
+            (await Assert.ThrowsAsync<GuaranteeException>(() => Grains.GetGrain<IMemberGrain>(memberId).SignUp(community, profile, null))).Code;
         var good = new MemberProfile("Bob", [], []);
         Assert.Equal("member-exists", await Code(id, c.Id, good));
         Assert.Equal("member-exists", await Code(c.Founders[0], c.Id, good));

@@ -37,7 +37,7 @@ public sealed class TestCommunity
     public async Task<string> SignUpAsync(string name = "m", decimal deposit = 0)
     {
         var id = Unique(name);
-        await Member(id).SignUp(Id, new MemberProfile($"Member {name}", ["masonry"], ["timber"]));
+        await Member(id).SignUp(Id, new MemberProfile($"Member {name}", ["masonry"], ["timber"]), null);
         if (deposit > 0) await Member(id).Deposit(Unique("dep"), deposit);
         return id;
     }

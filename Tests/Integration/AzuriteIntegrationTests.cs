@@ -112,7 +112,7 @@ public sealed class AzuriteIntegrationTests(ITestOutputHelper output)
 
         foreach (var id in new[] { Provider, Consumer })
         {
-            var member = await Member(grains, id).SignUp(CommunityId, new MemberProfile(NameOf(id), ["bread"], ["tools"]));
+            var member = await Member(grains, id).SignUp(CommunityId, new MemberProfile(NameOf(id), ["bread"], ["tools"]), null);
             Assert.Equal(MemberStatus.Candidate, member.Status);
         }
 

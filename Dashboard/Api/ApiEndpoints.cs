@@ -1,0 +1,199 @@
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Http.HttpResults;
+using OrleansGuarantee.Dashboard.Security;
+using OrleansGuarantee.Dashboard.Services;
+
+namespace OrleansGuarantee.Dashboard.Api;
+
+/// <summary>The JSON API of shared/API.md, version 1. Every handler delegates to <see cref="GuaranteeService"/>.</summary>
+public static class ApiEndpoints
+{
+    public const string ApiPolicy = "api";
+
+    public static void MapGuaranteeApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").RequireAuthorization(ApiPolicy)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
+
+        MapAuth(api);
+        MapCommunities(api);
+        MapMembers(api);
+        MapGuarantees(api);
+        MapDeals(api);
+
+        // Anything else under /api is an unknown endpoint, answered as a problem rather than a page.
+        app.Map("/api/{**rest}", (HttpContext context) => Results.Problem(Problems.Create(404, "no-such-endpoint",
+            $"There is no API endpoint {context.Request.Method} {context.Request.Path}; see /openapi/v1.json.", context.Request.Path)))
+            .ExcludeFromDescription();
+    }
+
+    private static Actor Caller(HttpContext context) => Actor.From(context.User);
+
+    private static void MapAuth(RouteGroupBuilder api)
+    {
+        api.MapPost("/auth/token", async Task<IResult> (TokenRequest body, OperatorKey operatorKey, GuaranteeService service, HttpContext context) =>
+        {
+            if (body.OperatorKey is not null)
+            {
+                if (body.MemberId is not null)
+                    throw GuaranteeException.Invalid("ambiguous-credentials", "Send either an operatorKey or a memberId and password, not both.");
+                return operatorKey.Matches(body.OperatorKey)
+                    ? TypedResults.SignIn(Actor.OperatorPrincipal(BearerTokenDefaults.AuthenticationScheme), authenticationScheme: BearerTokenDefaults.AuthenticationScheme)
+                    : BadCredentials(context);
+            }
+            if (body.MemberId is null)
+                throw GuaranteeException.Invalid("missing-field", "Send { \"memberId\", \"password\" } or { \"operatorKey\" }.");
+            var credential = await service.CheckPasswordAsync(body.MemberId, body.Password);
+            if (credential is null) return BadCredentials(context);
+            var view = await service.GetMemberAsync(new Actor(credential.MemberId, credential.CommunityId, false), credential.MemberId);
+            return TypedResults.SignIn(
+                Actor.MemberPrincipal(credential.MemberId, credential.CommunityId, view.View.Profile.Name, BearerTokenDefaults.AuthenticationScheme),
+                authenticationScheme: BearerTokenDefaults.AuthenticationScheme);
+        })
+        .AllowAnonymous()
+        .WithName("IssueToken")
+        .WithSummary("Issues a bearer token for an operator key or a member's id and password.")
+        .Produces<AccessTokenSchema>();
+    }
+
+    private static IResult BadCredentials(HttpContext context) => Results.Problem(Problems.Create(401, "invalid-credentials",
+        "The member id and password (or the operator key) do not match. Check them and try again.", context.Request.Path));
+
+    private static void MapCommunities(RouteGroupBuilder api)
+    {
+        api.MapPost("/communities", async (CreateCommunityRequest body, GuaranteeService service, HttpContext context) =>
+        {
+            var input = new CreateCommunityInput(body.Id, body.Name,
+                body.Founders?.Select(f => f is null ? null : new FounderInput(f.Id, f.Name, f.Password)).ToList(),
+                body.Settings?.ToSettings());
+            var community = await service.CreateCommunityAsync(Caller(context), input);
+            return TypedResults.Created($"/api/communities/{community.Id}", CommunityResponse.From(community, null));
+        })
+        .WithName("CreateCommunity").WithSummary("Creates a community with its founders (operator).")
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/communities/{id}", async (string id, GuaranteeService service, HttpContext context) =>
+        {
+            var (community, totals) = await service.GetCommunityAsync(Caller(context), id);
+            return TypedResults.Ok(CommunityResponse.From(community, totals));
+        })
+        .WithName("GetCommunity").WithSummary("The community, its settings and member counts by status.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/communities/{id}/ledger", async (string id, bool? refresh, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(LedgerResponse.From(id, await service.GetLedgerAsync(Caller(context), id, refresh ?? false))))
+        .WithName("GetLedger")
+        .WithSummary("Ledger totals; deposited - withdrawn == sumOfBalances. refresh=true asks every member again.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/communities/{id}/members", async (string id, SignUpRequest body, GuaranteeService service) =>
+        {
+            var member = await service.SignUpAsync(id, new SignUpInput(body.Id, body.Name, body.Password, body.Offers, body.Needs, body.Location));
+            return TypedResults.Created($"/api/members/{member.Id}", MemberResponse.From(member, full: true));
+        })
+        .AllowAnonymous()
+        .WithName("SignUp").WithSummary("Self sign-up: the new member is a candidate until enough guarantors accept.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    private static void MapMembers(RouteGroupBuilder api)
+    {
+        api.MapGet("/members/{id}", async (string id, GuaranteeService service, HttpContext context) =>
+        {
+            var reading = await service.GetMemberAsync(Caller(context), id);
+            return TypedResults.Ok(MemberResponse.From(reading.View, reading.Full));
+        })
+        .WithName("GetMember").WithSummary("A member: everything for itself, its guarantors and operators; the public part for others.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPut("/members/{id}/profile", async (string id, ProfileRequest body, GuaranteeService service, HttpContext context) =>
+        {
+            var member = await service.UpdateProfileAsync(Caller(context), id, new SignUpInput(id, body.Name, null, body.Offers, body.Needs, body.Location));
+            return TypedResults.Ok(MemberResponse.From(member, full: true));
+        })
+        .WithName("UpdateProfile").WithSummary("Changes the member's name, offers, needs and location (as the member).");
+
+        api.MapPost("/members/{id}/deposits", async (string id, MoneyRequest body, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(AccountResponse.From(await service.DepositAsync(Caller(context), id, body.OperationId, body.Amount))))
+        .WithName("Deposit").WithSummary("Puts money into the member's deposit (as the member). Idempotent by operationId.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/members/{id}/withdrawals", async (string id, MoneyRequest body, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(AccountResponse.From(await service.WithdrawAsync(Caller(context), id, body.OperationId, body.Amount))))
+        .WithName("Withdraw").WithSummary("Takes free balance out (as the member). Idempotent by operationId.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/members/{id}/contacts", async (string id, ContactRequest body, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(ContactResponse.From(await service.AskContactAsync(Caller(context), id, body.MemberId), id)))
+        .WithName("AskContact").WithSummary("Asks another member to be a contact; the contact exists once both have asked.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/members/{id}/deals", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok((await service.MemberDealsAsync(Caller(context), id)).Select(DealResponse.From).ToList()))
+        .WithName("MemberDeals").WithSummary("The member's deals, most recent first (as the member).");
+    }
+
+    private static void MapGuarantees(RouteGroupBuilder api)
+    {
+        api.MapPost("/members/{id}/guarantee-requests", async (string id, GuaranteeRequestRequest body, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(GuaranteeResponse.From(await service.RequestGuaranteeAsync(Caller(context), id, body.OperationId, body.GuarantorId))))
+        .WithName("RequestGuarantee").WithSummary("The ward asks a member to be its guarantor. Idempotent by operationId.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/members/{id}/guarantee-requests", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok((await service.GuaranteeRequestsAsync(Caller(context), id)).Select(WaitingWardResponse.From).ToList()))
+        .WithName("GuaranteeRequests").WithSummary("Requests waiting for this member's answer as guarantor.");
+
+        api.MapPost("/members/{guarantorId}/guarantees", async (string guarantorId, AcceptGuaranteeRequest body, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(GuaranteeResponse.From(await service.AcceptGuaranteeAsync(Caller(context), guarantorId, body.OperationId, body.WardId, body.Limit))))
+        .WithName("AcceptGuarantee").WithSummary("The guarantor accepts a ward's request with a liability limit. Idempotent by operationId.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/members/{guarantorId}/guarantee-requests/{wardId}/decline", async (string guarantorId, string wardId, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(GuaranteeResponse.From(await service.DeclineGuaranteeAsync(Caller(context), guarantorId, wardId))))
+        .WithName("DeclineGuarantee").WithSummary("The guarantor declines a ward's request.")
+        .ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapDelete("/members/{guarantorId}/guarantees/{wardId}", async (string guarantorId, string wardId, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(GuaranteeResponse.From(await service.WithdrawGuaranteeAsync(Caller(context), guarantorId, wardId))))
+        .WithName("WithdrawGuarantee").WithSummary("Withdraws a guarantee for future deals; repeating it changes nothing.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static void MapDeals(RouteGroupBuilder api)
+    {
+        api.MapPost("/deals", async (ProposeDealRequest body, GuaranteeService service, HttpContext context) =>
+        {
+            var deal = await service.ProposeDealAsync(Caller(context),
+                new ProposeDealInput(body.OperationId, body.ProviderId, body.ConsumerId, body.Value, body.Description, body.DueAt));
+            return TypedResults.Created($"/api/deals/{deal.Id}", DealResponse.From(deal));
+        })
+        .WithName("ProposeDeal").WithSummary("Proposes a deal (as either party). Idempotent by operationId.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/deals/{id}", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(DealResponse.From(await service.GetDealAsync(Caller(context), id))))
+        .WithName("GetDeal").WithSummary("The deal: state, parties, value and cover.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/deals/{id}/accept", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(DealResponse.From(await service.AcceptDealAsync(Caller(context), id))))
+        .WithName("AcceptDeal").WithSummary("The other party accepts; both parties' cover is held, or insufficient-cover says what is missing.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/deals/{id}/confirm", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(DealResponse.From(await service.ConfirmDealAsync(Caller(context), id))))
+        .WithName("ConfirmDeal").WithSummary("A party confirms; when both have, the deal completes and its holds are released.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/deals/{id}/cancel", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(DealResponse.From(await service.CancelDealAsync(Caller(context), id))))
+        .WithName("CancelDeal").WithSummary("Either party cancels a deal before acceptance.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    /// <summary>The shape of a token answer, for the OpenAPI document.</summary>
+    public sealed record AccessTokenSchema(string TokenType, string AccessToken, long ExpiresIn, string RefreshToken);
+}

@@ -1,0 +1,150 @@
+namespace OrleansGuarantee.Dashboard.Api;
+
+// Request bodies: every member is nullable so that a missing field is refused with its own message
+// (code missing-field) rather than a deserializer error.
+
+public sealed record TokenRequest(string? OperatorKey, string? MemberId, string? Password);
+
+public sealed record FounderRequest(string? Id, string? Name, string? Password);
+
+public sealed record SettingsRequest(
+    int? RequiredGuarantors, decimal? CoverageRatio, decimal? StageDiscount, int? VerdictWindowSeconds,
+    int? AppealWindowSeconds, int? MaxArbitrationLevels, int? MaxCoverLevels)
+{
+    public CommunitySettings ToSettings()
+    {
+        var d = CommunitySettings.Default;
+        return new CommunitySettings
+        {
+            RequiredGuarantors = RequiredGuarantors ?? d.RequiredGuarantors,
+            CoverageRatio = CoverageRatio ?? d.CoverageRatio,
+            StageDiscount = StageDiscount ?? d.StageDiscount,
+            VerdictWindowSeconds = VerdictWindowSeconds ?? d.VerdictWindowSeconds,
+            AppealWindowSeconds = AppealWindowSeconds ?? d.AppealWindowSeconds,
+            MaxArbitrationLevels = MaxArbitrationLevels ?? d.MaxArbitrationLevels,
+            MaxCoverLevels = MaxCoverLevels ?? d.MaxCoverLevels,
+        };
+    }
+}
+
+public sealed record CreateCommunityRequest(string? Id, string? Name, List<FounderRequest?>? Founders, SettingsRequest? Settings);
+
+public sealed record SignUpRequest(string? Id, string? Name, string? Password, List<string>? Offers, List<string>? Needs, string? Location);
+
+public sealed record ProfileRequest(string? Name, List<string>? Offers, List<string>? Needs, string? Location);
+
+public sealed record MoneyRequest(string? OperationId, decimal? Amount);
+
+public sealed record GuaranteeRequestRequest(string? OperationId, string? GuarantorId);
+
+public sealed record AcceptGuaranteeRequest(string? OperationId, string? WardId, decimal? Limit);
+
+public sealed record ContactRequest(string? MemberId);
+
+public sealed record ProposeDealRequest(string? OperationId, string? ProviderId, string? ConsumerId, decimal? Value, string? Description, DateTimeOffset? DueAt);
+
+// Responses.
+
+public sealed record FounderResponse(string Id, string Name);
+
+public sealed record CommunityResponse(
+    string Id, string Name, IReadOnlyList<FounderResponse> Founders, CommunitySettings Settings, DateTimeOffset CreatedAt,
+    IReadOnlyDictionary<string, int>? MemberCounts)
+{
+    public static CommunityResponse From(CommunityView c, DirectoryTotals? totals) => new(
+        c.Id, c.Name, c.Founders.Select(f => new FounderResponse(f.Id, f.Name)).ToList(), c.Settings, c.CreatedAt,
+        totals is null ? null : MemberCountsOf(totals));
+
+    public static IReadOnlyDictionary<string, int> MemberCountsOf(DirectoryTotals totals)
+    {
+        var counts = Enum.GetValues<MemberStatus>().ToDictionary(s => ApiText.Of(s), s => totals.MembersByStatus.GetValueOrDefault(s));
+        counts["total"] = totals.Members;
+        return counts;
+    }
+}
+
+public sealed record LedgerResponse(
+    string CommunityId, decimal Deposited, decimal Withdrawn, decimal SumOfBalances, decimal SumOfHeld,
+    decimal TransferredIn, decimal TransferredOut, int Members, bool Balanced)
+{
+    public static LedgerResponse From(string communityId, DirectoryTotals t) => new(
+        communityId, t.Deposited, t.Withdrawn, t.SumOfBalances, t.SumOfHeld, t.TransferredIn, t.TransferredOut, t.Members,
+        t.Deposited - t.Withdrawn == t.SumOfBalances);
+}
+
+public sealed record AccountResponse(decimal Balance, decimal Held, decimal Free, decimal Deposited, decimal Withdrawn, decimal TransferredIn, decimal TransferredOut)
+{
+    public static AccountResponse From(AccountView a) => new(a.Balance, a.Held, a.Free, a.Deposited, a.Withdrawn, a.TransferredIn, a.TransferredOut);
+}
+
+public sealed record GuaranteeLinkResponse(string MemberId, decimal Limit, bool Withdrawn, decimal? Held, DateTimeOffset Since);
+
+public sealed record HoldResponse(string HoldId, string DealId, decimal Amount, string ForParty, string? ViaWardId);
+
+public sealed record DebtResponse(string ToMemberId, decimal Amount);
+
+public sealed record LedgerEntryResponse(string OperationId, string Kind, decimal Amount, decimal BalanceAfter, decimal HeldAfter, DateTimeOffset At, string? Reference);
+
+/// <summary>A member; the parts after <c>wards</c> are present only for the member, its guarantors and operators.</summary>
+public sealed record MemberResponse(
+    string Id, string CommunityId, string Name, string Status, string StatusReason,
+    IReadOnlyList<string> Offers, IReadOnlyList<string> Needs, string? Location,
+    IReadOnlyList<GuaranteeLinkResponse> Guarantors, IReadOnlyList<GuaranteeLinkResponse> Wards,
+    AccountResponse? Deposit, IReadOnlyList<DebtResponse>? Debts, IReadOnlyList<HoldResponse>? Holds,
+    IReadOnlyList<string>? GuaranteeRequestsReceived, IReadOnlyList<string>? GuaranteeRequestsSent,
+    IReadOnlyList<string>? Contacts, IReadOnlyList<string>? ContactRequestsReceived, IReadOnlyList<string>? ContactRequestsSent,
+    IReadOnlyList<string>? Deals, IReadOnlyList<LedgerEntryResponse>? RecentEntries)
+{
+    public static MemberResponse From(MemberView m, bool full) => new(
+        m.Id, m.CommunityId, m.Profile.Name, ApiText.Of(m.Status), m.StatusReason, m.Profile.Offers, m.Profile.Needs, m.Profile.Location,
+        m.Guarantors.Select(g => new GuaranteeLinkResponse(g.MemberId, g.Limit, g.Withdrawn, null, g.Since)).ToList(),
+        m.Wards.Select(g => new GuaranteeLinkResponse(g.MemberId, g.Limit, g.Withdrawn, full ? g.Held : null, g.Since)).ToList(),
+        full ? AccountResponse.From(m.Deposit) : null,
+        full ? m.Debts.Select(d => new DebtResponse(d.ToMemberId, d.Amount)).ToList() : null,
+        full ? m.Holds.Select(h => new HoldResponse(h.HoldId, h.DealId, h.Amount, h.ForPartyId, h.ViaWardId)).ToList() : null,
+        full ? m.GuaranteeRequestsReceived : null,
+        full ? m.GuaranteeRequestsSent : null,
+        full ? m.Contacts : null,
+        full ? m.ContactRequestsReceived : null,
+        full ? m.ContactRequestsSent : null,
+        full ? m.Deals : null,
+        full ? m.RecentEntries.Select(e => new LedgerEntryResponse(e.OperationId, e.Kind, e.Amount, e.BalanceAfter, e.HeldAfter, e.At, e.Reference)).ToList() : null);
+}
+
+public sealed record GuaranteeResponse(string GuarantorId, string WardId, string State, decimal Limit, DateTimeOffset At)
+{
+    public static GuaranteeResponse From(GuaranteeRecord g) => new(g.GuarantorId, g.WardId, ApiText.Of(g.State), g.Limit, g.At);
+}
+
+public sealed record WaitingWardResponse(string WardId, string Name, string Status, IReadOnlyList<string> Offers, IReadOnlyList<string> Needs)
+{
+    public static WaitingWardResponse From(MemberView m) => new(m.Id, m.Profile.Name, ApiText.Of(m.Status), m.Profile.Offers, m.Profile.Needs);
+}
+
+public sealed record ContactResponse(string MemberId, string OtherMemberId, bool Established, bool AskedByOther)
+{
+    public static ContactResponse From(ContactRecord c, string me) => new(me, c.Other(me), c.Established, c.AskedBy(c.Other(me)));
+}
+
+public sealed record CoverHoldResponse(string MemberId, decimal Amount, string ForParty, string? ViaWardId);
+
+public sealed record DealResponse(
+    string Id, string CommunityId, string ProviderId, string ConsumerId, string ProposedBy, decimal Value, string Description,
+    DateTimeOffset DueAt, string State, IReadOnlyList<string> ConfirmedBy, IReadOnlyList<CoverHoldResponse> Cover,
+    DateTimeOffset CreatedAt, DateTimeOffset? AcceptedAt, DateTimeOffset? ClosedAt, string? LastAcceptFailure)
+{
+    public static DealResponse From(DealView d) => new(
+        d.Id, d.CommunityId, d.ProviderId, d.ConsumerId, d.ProposedBy, d.Value, d.Description, d.DueAt, ApiText.Of(d.State),
+        d.ConfirmedBy, d.Cover.Select(h => new CoverHoldResponse(h.MemberId, h.Amount, h.ForParty, h.ViaWardId)).ToList(),
+        d.CreatedAt, d.AcceptedAt, d.ClosedAt, d.LastAcceptFailure);
+}
+
+/// <summary>Enum values as the API spells them: lower camel case (<c>candidate</c>, <c>proposed</c>).</summary>
+public static class ApiText
+{
+    public static string Of<T>(T value) where T : struct, Enum
+    {
+        var s = value.ToString();
+        return char.ToLowerInvariant(s[0]) + s[1..];
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace OrleansGuarantee.Dashboard.Api;
+
+/// <summary>Errors of the API as RFC 9457 problem details: a <c>title</c> a person can act on and a machine <c>code</c>.</summary>
+public static class Problems
+{
+    public static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
+
+    public static int StatusOf(ErrorKind kind) => kind switch
+    {
+        ErrorKind.Invalid => StatusCodes.Status400BadRequest,
+        ErrorKind.NotFound => StatusCodes.Status404NotFound,
+        ErrorKind.Conflict => StatusCodes.Status409Conflict,
+        ErrorKind.Forbidden => StatusCodes.Status403Forbidden,
+        ErrorKind.Interrupted => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status500InternalServerError,
+    };
+
+    public static ProblemDetails Create(int status, string code, string title, string? instance = null)
+    {
+        var problem = new ProblemDetails { Status = status, Title = title, Type = $"https://orleansguarantee.dev/problems/{code}", Instance = instance };
+        problem.Extensions["code"] = code;
+        return problem;
+    }
+
+    public static ProblemDetails From(GuaranteeException ex, string? instance)
+    {
+        var problem = Create(StatusOf(ex.Kind), ex.Code, ex.Message, instance);
+        if (ex.Shortfalls.Length > 0)
+            problem.Extensions["shortfalls"] = ex.Shortfalls.Select(s => new { memberId = s.MemberId, party = s.Party, required = s.Required, missing = s.Missing }).ToList();
+        return problem;
+    }
+
+    public static async Task WriteAsync(HttpContext context, ProblemDetails problem)
+    {
+        context.Response.StatusCode = problem.Status ?? 500;
+        await context.Response.WriteAsJsonAsync(problem, (JsonSerializerOptions?)null, "application/problem+json");
+    }
+}
+
+/// <summary>Turns exceptions under <c>/api</c> into problem details; a refused command has changed nothing.</summary>
+public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (!Problems.IsApi(context)) return false;
+        var instance = context.Request.Path.Value;
+        var problem = exception switch
+        {
+            GuaranteeException g => Problems.From(g, instance),
+            BadHttpRequestException { InnerException: JsonException json } => Problems.Create(400,
+                json.Message.Contains("could not be converted", StringComparison.Ordinal) ? "wrong-type" : "malformed-json",
+                $"The request body is not valid: {Describe(json)}", instance),
+            BadHttpRequestException b when b.Message.Contains("was not provided", StringComparison.Ordinal) => Problems.Create(400,
+                "missing-body", "The request needs a JSON body; see /openapi/v1.json for its fields.", instance),
+            BadHttpRequestException b when b.StatusCode == StatusCodes.Status415UnsupportedMediaType => Problems.Create(415,
+                "unsupported-media-type", "Send the body as JSON with Content-Type: application/json.", instance),
+            BadHttpRequestException b => Problems.Create(b.StatusCode, "bad-request", b.Message, instance),
+            OrleansException or TimeoutException => Problems.Create(503, "cluster-unavailable",
+                "The cluster did not answer in time. The call may not have taken effect; repeat it with the same operationId.", instance),
+            _ => null,
+        };
+        if (problem is null)
+        {
+            logger.LogError(exception, "Unexpected error on {Method} {Path}", context.Request.Method, instance);
+            problem = Problems.Create(500, "internal-error",
+                "Something went wrong on our side. Repeat the call with the same operationId; it will not take effect twice.", instance);
+        }
+        else if (problem.Status >= 500)
+        {
+            logger.LogWarning(exception, "{Method} {Path} failed: {Code}", context.Request.Method, instance, problem.Extensions["code"]);
+        }
+        await Problems.WriteAsync(context, problem);
+        return true;
+    }
+
+    private static string Describe(JsonException json)
+    {
+        var where = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "" : $" at {json.Path}";
+        var line = json.LineNumber is { } l ? $" (line {l + 1}, position {json.BytePositionInLine + 1})" : "";
+        return json.Message.Contains("could not be converted", StringComparison.Ordinal)
+            ? $"a value has the wrong type{where}{line}."
+            : $"it is not well-formed JSON{line}.";
+    }
+}
+
+/// <summary>401 and 403 under <c>/api</c> as problem details (pages keep the cookie redirects).</summary>
+public sealed class ApiAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+{
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (Problems.IsApi(context) && authorizeResult.Challenged)
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await Problems.WriteAsync(context, Problems.Create(401, "not-signed-in",
+                "Sign in first: get a token from POST /api/auth/token and send it as 'Authorization: Bearer <token>'.", context.Request.Path));
+            return;
+        }
+        if (Problems.IsApi(context) && authorizeResult.Forbidden)
+        {
+            await Problems.WriteAsync(context, Problems.Create(403, "forbidden", "You are signed in but not allowed to do this.", context.Request.Path));
+            return;
+        }
+        await _default.HandleAsync(next, context, policy, authorizeResult);
+    }
+}

@@ -1,0 +1,89 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Authentication.BearerToken;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Http.Json;
+using OrleansGuarantee.Dashboard;
+using OrleansGuarantee.Dashboard.Api;
+using OrleansGuarantee.Dashboard.Components;
+using OrleansGuarantee.Dashboard.Health;
+using OrleansGuarantee.Dashboard.Security;
+using OrleansGuarantee.Dashboard.Services;
+
+// The front door: Blazor pages and the JSON API (shared/API.md), an Orleans client of the silo cluster.
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddGuaranteeClusterClient();
+
+builder.Services.AddSingleton(OperatorKey.Load(builder.Configuration, Console.Out));
+builder.Services.AddSingleton<Passwords>();
+builder.Services.AddSingleton<GuaranteeService>();
+
+if (builder.Configuration["DataDir"] is { Length: > 0 } dataDir)
+{
+    // Tokens and cookies stay valid across restarts of the front door.
+    builder.Services.AddDataProtection()
+        .SetApplicationName("OrleansGuarantee")
+        .PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(Path.GetFullPath(dataDir), "keys")));
+}
+
+builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+    .AddCookie(o =>
+    {
+        o.LoginPath = "/signin";
+        o.LogoutPath = "/signout";
+        o.AccessDeniedPath = "/signin";
+        o.ExpireTimeSpan = TimeSpan.FromHours(8);
+        o.SlidingExpiration = true;
+        o.Cookie.Name = "og.auth";
+        o.Cookie.HttpOnly = true;
+        o.Cookie.SameSite = SameSiteMode.Lax;
+    })
+    .AddBearerToken(o => o.BearerTokenExpiration = TimeSpan.FromHours(1));
+builder.Services.AddAuthorizationBuilder()
+    .AddPolicy(ApiEndpoints.ApiPolicy, p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser());
+builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
+builder.Services.AddCascadingAuthenticationState();
+
+builder.Services.Configure<JsonOptions>(o =>
+{
+    o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
+    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+});
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+builder.Services.AddOpenApi();
+builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
+
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+
+var app = builder.Build();
+
+app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/error", AllowStatusCode404Response = true });
+app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapStaticAssets();
+app.MapOpenApi();
+app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks.HealthCheckOptions
+{
+    ResponseWriter = (context, report) => context.Response.WriteAsJsonAsync(new
+    {
+        status = report.Status.ToString(),
+        checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
+    }),
+});
+app.MapGuaranteeApi();
+app.MapAccountEndpoints();
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
+
+app.Logger.LogInformation("Operator key from {Source}", app.Services.GetRequiredService<OperatorKey>().Source);
+app.Run();
+
+/// <summary>The entry point, visible to the API tests' WebApplicationFactory.</summary>
+public partial class Program;

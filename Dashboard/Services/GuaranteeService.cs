@@ -1,0 +1,262 @@
+using OrleansGuarantee.Dashboard.Security;
+
+namespace OrleansGuarantee.Dashboard.Services;
+
+public sealed record FounderInput(string? Id, string? Name, string? Password);
+
+public sealed record CreateCommunityInput(string? Id, string? Name, IReadOnlyList<FounderInput?>? Founders, CommunitySettings? Settings);
+
+public sealed record SignUpInput(string? Id, string? Name, string? Password, IReadOnlyList<string>? Offers, IReadOnlyList<string>? Needs, string? Location);
+
+public sealed record ProposeDealInput(string? OperationId, string? ProviderId, string? ConsumerId, decimal? Value, string? Description, DateTimeOffset? DueAt);
+
+/// <summary>A member as the caller may see it: everything, or (for other members of the community) the public part.</summary>
+public sealed record MemberReading(MemberView View, bool Full);
+
+/// <summary>
+/// Every action of the front door, for the API and the pages alike. Each one checks on the server who
+/// the caller is: a member acts only as themselves, an operator manages communities and never acts as a
+/// member. Input is validated here before any grain is called, so a refused call changes nothing.
+/// </summary>
+public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
+{
+    private IMemberGrain Member(string id) => grains.GetGrain<IMemberGrain>(id);
+    private IDealGrain Deal(string id) => grains.GetGrain<IDealGrain>(id);
+    private ICommunityGrain Community(string id) => grains.GetGrain<ICommunityGrain>(id);
+
+    // ---- Communities --------------------------------------------------------------------------
+
+    public async Task<CommunityView> CreateCommunityAsync(Actor actor, CreateCommunityInput input)
+    {
+        actor.MustBeOperator();
+        ArgumentNullException.ThrowIfNull(input);
+        Ids.Validate(input.Id, "community");
+        Ids.ValidateText(input.Name, "name", MemberProfile.MaxNameLength, required: true);
+        if (input.Founders is null) throw GuaranteeException.Invalid("missing-field", "The founders are required (at least 3).");
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        var founders = new List<FounderSpec>();
+        foreach (var f in input.Founders)
+        {
+            if (f is null) throw GuaranteeException.Invalid("missing-field", "Each founder needs an id, a name and a password.");
+            Ids.Validate(f.Id, "founder");
+            Ids.ValidateText(f.Name, "founder name", MemberProfile.MaxNameLength, required: true);
+            Passwords.Validate(f.Password, $"password of founder {f.Id}");
+            founders.Add(new FounderSpec(f.Id!, f.Name!));
+            hashes[f.Id!] = passwords.Hash(f.Password!);
+        }
+        var settings = input.Settings ?? CommunitySettings.Default;
+        settings.Validate();
+        return await Community(input.Id!).Create(new CreateCommunity(input.Name!, founders, settings, hashes));
+    }
+
+    public async Task<(CommunityView Community, DirectoryTotals Totals)> GetCommunityAsync(Actor actor, string id)
+    {
+        Ids.Validate(id, "community");
+        MustSeeCommunity(actor, id);
+        var community = await Community(id).Get();
+        return (community, await Community(id).GetTotals(refresh: false));
+    }
+
+    public async Task<DirectoryTotals> GetLedgerAsync(Actor actor, string id, bool refresh)
+    {
+        Ids.Validate(id, "community");
+        MustSeeCommunity(actor, id);
+        return await Community(id).GetTotals(refresh);
+    }
+
+    private static void MustSeeCommunity(Actor actor, string communityId)
+    {
+        if (actor.IsOperator || actor.CommunityId == communityId) return;
+        throw GuaranteeException.Forbidden("other-community", $"Only members of community {communityId} and operators can see it.");
+    }
+
+    // ---- Members ------------------------------------------------------------------------------
+
+    public async Task<MemberView> SignUpAsync(string communityId, SignUpInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        Ids.Validate(communityId, "community");
+        Ids.Validate(input.Id, "member");
+        var profile = new MemberProfile(input.Name ?? "", input.Offers ?? [], input.Needs ?? [], input.Location);
+        profile.Validate();
+        Passwords.Validate(input.Password);
+        return await Member(input.Id!).SignUp(communityId, profile, passwords.Hash(input.Password!));
+    }
+
+    /// <summary>The member's credential when the password is right; null otherwise (unknown member included).</summary>
+    public async Task<MemberCredential?> CheckPasswordAsync(string? memberId, string? password)
+    {
+        Ids.Validate(memberId, "member");
+        if (string.IsNullOrEmpty(password)) throw GuaranteeException.Invalid("missing-field", "The password is required.");
+        MemberCredential credential;
+        try
+        {
+            credential = await Member(memberId!).GetCredential();
+        }
+        catch (GuaranteeException ex) when (ex.Kind == ErrorKind.NotFound)
+        {
+            passwords.Verify(UnknownMemberHash, password); // same work either way: no hint which ids exist
+            return null;
+        }
+        return passwords.Verify(credential.PasswordHash, password) ? credential : null;
+    }
+
+    private string UnknownMemberHash => _unknownMemberHash ??= passwords.Hash(Guid.NewGuid().ToString());
+    private string? _unknownMemberHash;
+
+    public async Task<MemberReading> GetMemberAsync(Actor actor, string id)
+    {
+        Ids.Validate(id, "member");
+        if (!actor.IsOperator && !actor.IsMember) throw GuaranteeException.Forbidden("not-signed-in", "Sign in first.");
+        var view = await Member(id).Get();
+        if (actor.IsOperator || actor.MemberId == id || view.Guarantors.Any(g => g.MemberId == actor.MemberId))
+            return new MemberReading(view, Full: true);
+        if (actor.CommunityId == view.CommunityId) return new MemberReading(view, Full: false);
+        throw GuaranteeException.Forbidden("other-community", $"{id} is a member of another community.");
+    }
+
+    public async Task<MemberView> UpdateProfileAsync(Actor actor, string id, SignUpInput input)
+    {
+        actor.MustBe(id);
+        var profile = new MemberProfile(input.Name ?? "", input.Offers ?? [], input.Needs ?? [], input.Location);
+        profile.Validate();
+        return await Member(id).UpdateProfile(profile);
+    }
+
+    public async Task<AccountView> DepositAsync(Actor actor, string id, string? operationId, decimal? amount)
+    {
+        actor.MustBe(id);
+        Ids.ValidateOperationId(operationId);
+        Money.Validate(Required(amount, "amount"));
+        return await Member(id).Deposit(operationId!, amount!.Value);
+    }
+
+    public async Task<AccountView> WithdrawAsync(Actor actor, string id, string? operationId, decimal? amount)
+    {
+        actor.MustBe(id);
+        Ids.ValidateOperationId(operationId);
+        Money.Validate(Required(amount, "amount"));
+        return await Member(id).Withdraw(operationId!, amount!.Value);
+    }
+
+    // ---- Guarantees ---------------------------------------------------------------------------
+
+    public async Task<GuaranteeRecord> RequestGuaranteeAsync(Actor actor, string wardId, string? operationId, string? guarantorId)
+    {
+        actor.MustBe(wardId);
+        Ids.ValidateOperationId(operationId);
+        Ids.Validate(guarantorId, "guarantor");
+        if (guarantorId == wardId) throw GuaranteeException.Invalid("self-guarantee", "No one can guarantee themselves.");
+        return await Guarantee(wardId, guarantorId!).Request(operationId!, wardId, guarantorId!);
+    }
+
+    /// <summary>The members waiting for <paramref name="guarantorId"/> to answer their guarantee request.</summary>
+    public async Task<IReadOnlyList<MemberView>> GuaranteeRequestsAsync(Actor actor, string guarantorId)
+    {
+        actor.MustBe(guarantorId);
+        var me = await Member(guarantorId).Get();
+        return await Task.WhenAll(me.GuaranteeRequestsReceived.Select(w => Member(w).Get()));
+    }
+
+    public async Task<GuaranteeRecord> AcceptGuaranteeAsync(Actor actor, string guarantorId, string? operationId, string? wardId, decimal? limit)
+    {
+        actor.MustBe(guarantorId);
+        Ids.ValidateOperationId(operationId);
+        Ids.Validate(wardId, "ward");
+        Money.Validate(Required(limit, "limit"), "limit");
+        if (guarantorId == wardId) throw GuaranteeException.Invalid("self-guarantee", "No one can guarantee themselves.");
+        return await Guarantee(wardId!, guarantorId).Accept(operationId!, guarantorId, wardId!, limit!.Value);
+    }
+
+    public async Task<GuaranteeRecord> DeclineGuaranteeAsync(Actor actor, string guarantorId, string wardId)
+    {
+        actor.MustBe(guarantorId);
+        Ids.Validate(wardId, "ward");
+        if (guarantorId == wardId) throw GuaranteeException.Invalid("self-guarantee", "No one can guarantee themselves.");
+        return await Guarantee(wardId, guarantorId).Decline(guarantorId, wardId);
+    }
+
+    public async Task<GuaranteeRecord> WithdrawGuaranteeAsync(Actor actor, string guarantorId, string wardId)
+    {
+        actor.MustBe(guarantorId);
+        Ids.Validate(wardId, "ward");
+        if (guarantorId == wardId) throw GuaranteeException.Invalid("self-guarantee", "No one can guarantee themselves.");
+        return await Guarantee(wardId, guarantorId).Withdraw(guarantorId, wardId);
+    }
+
+    private IGuaranteeGrain Guarantee(string wardId, string guarantorId) => grains.GetGrain<IGuaranteeGrain>(GuaranteeKeys.For(wardId, guarantorId));
+
+    // ---- Contacts -----------------------------------------------------------------------------
+
+    public async Task<ContactRecord> AskContactAsync(Actor actor, string memberId, string? otherId)
+    {
+        actor.MustBe(memberId);
+        Ids.Validate(otherId, "contact's member");
+        if (otherId == memberId) throw GuaranteeException.Invalid("self-contact", "You cannot be your own contact.");
+        return await grains.GetGrain<IContactGrain>(GuaranteeKeys.For(memberId, otherId!)).Ask(memberId, otherId!);
+    }
+
+    // ---- Deals --------------------------------------------------------------------------------
+
+    public async Task<DealView> ProposeDealAsync(Actor actor, ProposeDealInput input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        actor.MustBeMember();
+        Ids.ValidateOperationId(input.OperationId);
+        Ids.Validate(input.ProviderId, "provider");
+        Ids.Validate(input.ConsumerId, "consumer");
+        if (actor.MemberId != input.ProviderId && actor.MemberId != input.ConsumerId)
+            throw GuaranteeException.Forbidden("not-a-party", $"You ({actor.MemberId}) can propose only deals where you are the provider or the consumer.");
+        Money.Validate(Required(input.Value, "value"), "value");
+        var dueAt = input.DueAt ?? throw GuaranteeException.Invalid("missing-field", "The dueAt is required (an ISO 8601 date and time).");
+        Ids.ValidateText(input.Description, "description", ProposeDeal.MaxDescriptionLength, required: false);
+        var command = new ProposeDeal(input.OperationId!, actor.MemberId!, input.ProviderId!, input.ConsumerId!, input.Value!.Value, input.Description ?? "", dueAt);
+        return await Deal(DealIds.For(actor.MemberId!, input.OperationId!)).Propose(command);
+    }
+
+    public async Task<DealView> GetDealAsync(Actor actor, string dealId)
+    {
+        Ids.Validate(dealId, "deal");
+        var deal = await Deal(dealId).Get();
+        if (actor.IsOperator || actor.MemberId == deal.ProviderId || actor.MemberId == deal.ConsumerId
+            || deal.Cover.Any(h => h.MemberId == actor.MemberId))
+            return deal;
+        throw GuaranteeException.Forbidden("not-a-party", "Only the deal's parties, the members covering it and operators can see it.");
+    }
+
+    public Task<DealView> AcceptDealAsync(Actor actor, string dealId) => ActOnDealAsync(actor, dealId, (d, m) => d.Accept(m));
+
+    public Task<DealView> ConfirmDealAsync(Actor actor, string dealId) => ActOnDealAsync(actor, dealId, (d, m) => d.Confirm(m));
+
+    public Task<DealView> CancelDealAsync(Actor actor, string dealId) => ActOnDealAsync(actor, dealId, (d, m) => d.Cancel(m));
+
+    private async Task<DealView> ActOnDealAsync(Actor actor, string dealId, Func<IDealGrain, string, Task<DealView>> act)
+    {
+        Ids.Validate(dealId, "deal");
+        actor.MustBeMember();
+        var deal = await Deal(dealId).Get();
+        if (actor.MemberId != deal.ProviderId && actor.MemberId != deal.ConsumerId)
+            throw GuaranteeException.Forbidden("not-a-party", $"You ({actor.MemberId}) are not a party to deal {dealId}.");
+        return await act(Deal(dealId), actor.MemberId!);
+    }
+
+    /// <summary>The member's deals, most recent first (deals that cannot be read are left out).</summary>
+    public async Task<IReadOnlyList<DealView>> MemberDealsAsync(Actor actor, string memberId)
+    {
+        actor.MustBe(memberId);
+        var me = await Member(memberId).Get();
+        var deals = await Task.WhenAll(me.Deals.Select(async id =>
+        {
+            try { return await Deal(id).Get(); }
+            catch (GuaranteeException ex) when (ex.Kind == ErrorKind.NotFound) { return null; }
+        }));
+        return deals.OfType<DealView>().ToList();
+    }
+
+    // ---- Health -------------------------------------------------------------------------------
+
+    public Task<string> ProbeAsync(string probeKey) => grains.GetGrain<IHealthProbeGrain>(probeKey).Check();
+
+    private static decimal Required(decimal? value, string field) =>
+        value ?? throw GuaranteeException.Invalid("missing-field", $"The {field} is required.");
+}

@@ -1,0 +1,81 @@
+namespace OrleansGuarantee;
+
+/// <summary>What a member reports to its directory partition after every stored change.</summary>
+[GenerateSerializer, Immutable, Alias("og.MemberSummary")]
+public sealed record MemberSummary(
+    [property: Id(0)] string MemberId,
+    [property: Id(1)] string CommunityId,
+    [property: Id(2)] MemberStatus Status,
+    [property: Id(3)] AccountView Account,
+    /// <summary>Grows with every stored change of the member; a partition keeps the highest it has seen.</summary>
+    [property: Id(4)] long Revision);
+
+/// <summary>Member counts and ledger sums of one directory partition, or of a whole community.</summary>
+[GenerateSerializer, Immutable, Alias("og.DirectoryTotals")]
+public sealed record DirectoryTotals(
+    [property: Id(0)] IReadOnlyDictionary<MemberStatus, int> MembersByStatus,
+    [property: Id(1)] decimal Deposited,
+    [property: Id(2)] decimal Withdrawn,
+    [property: Id(3)] decimal SumOfBalances,
+    [property: Id(4)] decimal SumOfHeld,
+    [property: Id(5)] decimal TransferredIn,
+    [property: Id(6)] decimal TransferredOut)
+{
+    public static DirectoryTotals Empty { get; } = new(new Dictionary<MemberStatus, int>(), 0, 0, 0, 0, 0, 0);
+
+    public int Members => MembersByStatus.Values.Sum();
+
+    public DirectoryTotals Add(DirectoryTotals other)
+    {
+        var counts = new Dictionary<MemberStatus, int>(MembersByStatus);
+        foreach (var (status, n) in other.MembersByStatus) counts[status] = counts.GetValueOrDefault(status) + n;
+        return new DirectoryTotals(counts, Deposited + other.Deposited, Withdrawn + other.Withdrawn,
+            SumOfBalances + other.SumOfBalances, SumOfHeld + other.SumOfHeld,
+            TransferredIn + other.TransferredIn, TransferredOut + other.TransferredOut);
+    }
+}
+
+/// <summary>
+/// One partition of a community's member directory: which members it has, their status and their
+/// account totals. Members report to it after each change; nothing else writes it, so no single grain
+/// sees every message of a community. Keyed by <see cref="MemberDirectory.KeyOf"/>.
+/// </summary>
+[Alias("og.IMemberDirectoryGrain")]
+public interface IMemberDirectoryGrain : IGrainWithStringKey
+{
+    [Alias("Report")]
+    Task Report(MemberSummary summary);
+
+    /// <summary>Forgets a member whose creation was undone (a founder of a community that could not be created).</summary>
+    [Alias("Remove")]
+    Task Remove(string memberId);
+
+    /// <summary>The partition's totals; with <paramref name="refresh"/> every member is asked again first.</summary>
+    [Alias("GetTotals")]
+    Task<DirectoryTotals> GetTotals(bool refresh);
+
+    [Alias("ListMembers"), AlwaysInterleave]
+    Task<IReadOnlyList<string>> ListMembers();
+}
+
+public static class MemberDirectory
+{
+    /// <summary>Partitions per community. Fixed: changing it would move members between partitions.</summary>
+    public const int Partitions = 64;
+
+    public static string KeyOf(string communityId, string memberId) => $"{communityId}/{PartitionOf(memberId)}";
+
+    public static string KeyOf(string communityId, int partition) => $"{communityId}/{partition}";
+
+    /// <summary>A stable hash (FNV-1a over UTF-16 code units), the same on every silo and every run.</summary>
+    public static int PartitionOf(string memberId)
+    {
+        var hash = 2166136261u;
+        foreach (var c in memberId)
+        {
+            hash ^= c;
+            hash *= 16777619u;
+        }
+        return (int)(hash % Partitions);
+    }
+}
