@@ -3,8 +3,9 @@
 #
 # Starts Azurite (the Azure Storage emulator, table service only: cluster membership, grain state and
 # reminders live there) with a data folder that survives restarts, then one Orleans silo connected to
-# it. Runs until Ctrl+C (SIGINT) or SIGTERM, then stops the silo first and Azurite last, so the silo
-# can still write to storage while it shuts down.
+# it, then the front door (web pages and the JSON API, an Orleans client). Runs until Ctrl+C (SIGINT)
+# or SIGTERM, then stops the front door, the silo and Azurite last, so the silo can still write to
+# storage while it shuts down.
 #
 # Needs only the .NET SDK and Node.js/npm; whatever else is missing is installed on first run.
 set -euo pipefail
@@ -20,6 +21,7 @@ DATA_DIR="$ROOT/.data"
 TABLE_PORT=10002          # Azurite's usual table port
 SILO_PORT=11111           # Orleans default silo-to-silo port
 GATEWAY_PORT=30000        # Orleans default client gateway port
+URLS="http://127.0.0.1:5080"  # where the front door listens
 BUILD=1
 SILO_EXTRA_ARGS=()
 
@@ -27,16 +29,19 @@ usage() {
     cat <<EOF
 Usage: ./run.sh [options] [-- silo configuration...]
 
-Starts Azurite (table storage) and one OrleansGuarantee silo, and keeps them running until
-Ctrl+C or SIGTERM; then stops the silo, then Azurite, and exits.
+Starts Azurite (table storage), one OrleansGuarantee silo and the front door (web pages and
+the JSON API), and keeps them running until Ctrl+C or SIGTERM; then stops the front door, the
+silo, then Azurite, and exits.
 
 Options:
-  --data-dir DIR       Folder for Azurite's data and the logs (default: .data under the repo).
-                       Azurite's data goes to DIR/azurite and survives restarts; logs go to DIR/logs.
+  --urls URLS          Where the front door listens (default: $URLS; several separated by ';').
+  --data-dir DIR       Folder for Azurite's data, the logs and the front door's keys (default: .data
+                       under the repo). Azurite's data goes to DIR/azurite and survives restarts; logs
+                       go to DIR/logs; the generated operator key is saved as DIR/operator-key.
   --silo-port PORT     Silo-to-silo port (default: $SILO_PORT).
   --gateway-port PORT  Gateway port that Orleans clients connect to (default: $GATEWAY_PORT).
   --table-port PORT    Azurite table service port (default: $TABLE_PORT).
-  --no-build           Do not build the silo first (use the last Release build).
+  --no-build           Do not build first (use the last Release build).
   -h, --help           Print this help and exit.
 
 Anything after "--" is passed to the silo as configuration, e.g.
@@ -56,6 +61,8 @@ is_port() { [[ "$1" =~ ^[0-9]+$ ]] && (( $1 >= 1 && $1 <= 65535 )); }
 while [[ $# -gt 0 ]]; do
     case "$1" in
         -h|--help) usage; exit 0 ;;
+        --urls) need_value "$@"; URLS="$2"; shift 2 ;;
+        --urls=*) URLS="${1#*=}"; shift ;;
         --data-dir) need_value "$@"; DATA_DIR="$2"; shift 2 ;;
         --data-dir=*) DATA_DIR="${1#*=}"; shift ;;
         --silo-port) need_value "$@"; SILO_PORT="$2"; shift 2 ;;
@@ -77,12 +84,25 @@ for p in "silo-port:$SILO_PORT" "gateway-port:$GATEWAY_PORT" "table-port:$TABLE_
 done
 [[ "$SILO_PORT" != "$GATEWAY_PORT" && "$SILO_PORT" != "$TABLE_PORT" && "$GATEWAY_PORT" != "$TABLE_PORT" ]] \
     || die "the silo, gateway and table ports must all be different"
+WEB_PORTS=()
+IFS=';' read -r -a URL_LIST <<< "$URLS"
+for url in "${URL_LIST[@]}"; do
+    [[ "$url" =~ ^https?://[^/:]+:([0-9]+)/?$ ]] \
+        || die "--urls takes addresses like http://127.0.0.1:5080 (with a port), separated by ';' (got '$url')"
+    port="${BASH_REMATCH[1]}"
+    is_port "$port" || die "--urls has an invalid port in '$url'"
+    [[ "$port" != "$SILO_PORT" && "$port" != "$GATEWAY_PORT" && "$port" != "$TABLE_PORT" ]] \
+        || die "the front door's port $port is also used as the silo, gateway or table port"
+    WEB_PORTS+=("$port")
+done
+FIRST_URL="${URL_LIST[0]%/}"
 
 # ---------------------------------------------------------------------------------------------------
 # Process handling
 # ---------------------------------------------------------------------------------------------------
 AZURITE_PID=""
 SILO_PID=""
+WEB_PID=""
 SLEEP_PID=""
 STOPPING=0
 
@@ -113,10 +133,14 @@ stop_process() {
 # Stops everything that was started, silo first, then exits with the given code.
 shutdown() {
     local code="$1"
+    # Stopping must go on even if the terminal or a pipe (./run.sh | tee log) is gone: no exit on a failed echo.
+    set +e
     (( STOPPING )) && return 0
     STOPPING=1
     trap 'echo "Already stopping; please wait."' INT TERM HUP
     if alive "$SLEEP_PID"; then kill "$SLEEP_PID" 2>/dev/null || true; fi
+    # The front door first: no new requests reach a silo that is stopping.
+    stop_process "front door" "$WEB_PID" TERM 30
     # The silo leaves the cluster and deactivates its grains: it still needs Azurite for that.
     stop_process "silo" "$SILO_PID" TERM 60
     # Azurite writes its data folder on SIGINT; SIGTERM can lose the last write.
@@ -126,12 +150,16 @@ shutdown() {
 }
 
 on_signal() {
+    set +e
     echo
     echo "Received SIG$1."
     shutdown 0
 }
 
 # Installed before anything is started, so that Ctrl+C at any point stops what is already running.
+# SIGPIPE is ignored: when output goes through a pipe whose reader died with the same Ctrl+C, a write
+# must fail quietly rather than kill run.sh before it has stopped its children.
+trap '' PIPE
 trap 'on_signal INT' INT
 trap 'on_signal TERM' TERM
 trap 'on_signal HUP' HUP
@@ -162,7 +190,7 @@ fail_start() {
 # 1. Tools and dependencies
 # ---------------------------------------------------------------------------------------------------
 # Checked first: a second run.sh on the same ports (or data folder) must not touch the first one.
-for p in "Azurite table service:$TABLE_PORT" "silo:$SILO_PORT" "gateway:$GATEWAY_PORT"; do
+for p in "Azurite table service:$TABLE_PORT" "silo:$SILO_PORT" "gateway:$GATEWAY_PORT" "${WEB_PORTS[@]/#/front door:}"; do
     if port_answers "${p##*:}"; then
         die "port ${p##*:} (${p%:*}) is already in use. Is another run.sh or Azurite still running? Choose other ports with the options (see --help)."
     fi
@@ -178,11 +206,14 @@ if [[ ! -f node_modules/azurite/dist/src/table/main.js ]]; then
 fi
 
 SILO_DLL="$ROOT/Silo/bin/Release/net10.0/OrleansGuarantee.Silo.dll"
+WEB_DLL="$ROOT/Dashboard/bin/Release/net10.0/OrleansGuarantee.Dashboard.dll"
 if (( BUILD )); then
-    echo "Building the silo (dotnet build -c Release)..."
+    echo "Building the silo and the front door (dotnet build -c Release)..."
     dotnet build Silo/Silo.csproj -c Release -nologo -v quiet
+    dotnet build Dashboard/Dashboard.csproj -c Release -nologo -v quiet
 fi
 [[ -f "$SILO_DLL" ]] || die "$SILO_DLL is missing; run without --no-build."
+[[ -f "$WEB_DLL" ]] || die "$WEB_DLL is missing; run without --no-build."
 
 # ---------------------------------------------------------------------------------------------------
 # 2. Folders and logs
@@ -201,8 +232,9 @@ fi
 echo "$$" > "$PID_FILE"
 AZURITE_LOG="$LOG_DIR/azurite.log"
 SILO_LOG="$LOG_DIR/silo.log"
+WEB_LOG="$LOG_DIR/frontdoor.log"
 # Keep the previous run's logs (useful after a crash), start fresh ones.
-for log in "$AZURITE_LOG" "$SILO_LOG"; do
+for log in "$AZURITE_LOG" "$SILO_LOG" "$WEB_LOG"; do
     if [[ -f "$log" ]]; then mv -f "$log" "${log%.log}.previous.log"; fi
     : > "$log"
 done
@@ -247,13 +279,45 @@ for ((i = 0; ; i++)); do
     sleep 0.1
 done
 
+# ---------------------------------------------------------------------------------------------------
+# 5. Front door
+# ---------------------------------------------------------------------------------------------------
+echo "Starting the front door on $URLS..."
+# From its own folder, so it finds its static web assets; DataDir holds the operator key and the keys
+# that protect tokens and cookies.
+start_background "$WEB_LOG" env ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT:-Production}" \
+    dotnet "$WEB_DLL" \
+    --urls "$URLS" \
+    --contentRoot "$ROOT/Dashboard/bin/Release/net10.0" \
+    --DataDir "$DATA_DIR" \
+    --Storage:ConnectionString "$CONNECTION_STRING"
+WEB_PID=$STARTED_PID
+
+for ((i = 0; ; i++)); do
+    grep -q "Now listening on" "$WEB_LOG" && break
+    alive "$WEB_PID" || fail_start "$WEB_LOG" "The front door exited while starting."
+    (( i < 1200 )) || fail_start "$WEB_LOG" "The front door did not start within 120s."
+    sleep 0.1
+done
+# A key generated on this first run is printed once, in the front door's log: show it here.
+if grep -q "A new operator key was generated" "$WEB_LOG"; then
+    sed -n '/====/,/====/p' "$WEB_LOG"
+fi
+
 cat <<EOF
 
 OrleansGuarantee is running.
+
+  Open  $FIRST_URL/            (sign in, sign up, my account)
+        API: $FIRST_URL/api, described at $FIRST_URL/openapi/v1.json; health: $FIRST_URL/health
+
+  Front door             $URLS   (pid $WEB_PID)
   Azurite table service  http://127.0.0.1:$TABLE_PORT/devstoreaccount1   (pid $AZURITE_PID)
                          data: $AZURITE_DIR
   Silo                   silo port $SILO_PORT, client gateway 127.0.0.1:$GATEWAY_PORT   (pid $SILO_PID)
-  Logs                   $SILO_LOG
+  Operator key           $DATA_DIR/operator-key (unless Operator__Key is set)
+  Logs                   $WEB_LOG
+                         $SILO_LOG
                          $AZURITE_LOG
   Storage connection string (for clients and tools):
     $CONNECTION_STRING
@@ -262,13 +326,18 @@ Press Ctrl+C to stop (or: kill $$).
 EOF
 
 # ---------------------------------------------------------------------------------------------------
-# 5. Run until a signal arrives or a child dies
+# 6. Run until a signal arrives or a child dies
 # ---------------------------------------------------------------------------------------------------
 # "sleep & wait" rather than plain sleep: wait returns as soon as a trapped signal arrives.
 while true; do
     if ! alive "$SILO_PID"; then
         echo "run.sh: the silo exited unexpectedly; see $SILO_LOG" >&2
         tail -n 20 "$SILO_LOG" >&2 || true
+        shutdown 1
+    fi
+    if ! alive "$WEB_PID"; then
+        echo "run.sh: the front door exited unexpectedly; see $WEB_LOG" >&2
+        tail -n 20 "$WEB_LOG" >&2 || true
         shutdown 1
     fi
     if ! alive "$AZURITE_PID"; then

@@ -14,6 +14,9 @@ using OrleansGuarantee.Dashboard.Services;
 
 // The front door: Blazor pages and the JSON API (shared/API.md), an Orleans client of the silo cluster.
 var builder = WebApplication.CreateBuilder(args);
+// Serve the static web assets (the site's CSS, Blazor's script) from a build output in every
+// environment, not only Development; a published app has them in wwwroot and this does nothing.
+builder.WebHost.UseStaticWebAssets();
 
 builder.AddGuaranteeClusterClient();
 
@@ -51,6 +54,8 @@ builder.Services.Configure<JsonOptions>(o =>
 {
     o.SerializerOptions.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
+    // Amounts are JSON numbers (API.md): "100" in quotes is a wrong type, not an amount.
+    o.SerializerOptions.NumberHandling = JsonNumberHandling.Strict;
 });
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails();

@@ -48,15 +48,19 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (!Problems.IsApi(context)) return false;
-        var instance = context.Request.Path.Value;
+        // The middleware has already pointed the request at the error page; the feature keeps the original path.
+        var path = context.Features.Get<IExceptionHandlerFeature>()?.Path ?? context.Request.Path.Value ?? "";
+        if (!new PathString(path).StartsWithSegments("/api")) return false;
+        var instance = path;
         var problem = exception switch
         {
             GuaranteeException g => Problems.From(g, instance),
             BadHttpRequestException { InnerException: JsonException json } => Problems.Create(400,
                 json.Message.Contains("could not be converted", StringComparison.Ordinal) ? "wrong-type" : "malformed-json",
                 $"The request body is not valid: {Describe(json)}", instance),
-            BadHttpRequestException b when b.Message.Contains("was not provided", StringComparison.Ordinal) => Problems.Create(400,
+            // "Required parameter ... was not provided" or, for an empty or null body, "... but no body was provided".
+            BadHttpRequestException b when b.Message.Contains("was not provided", StringComparison.Ordinal)
+                || b.Message.Contains("no body was provided", StringComparison.Ordinal) => Problems.Create(400,
                 "missing-body", "The request needs a JSON body; see /openapi/v1.json for its fields.", instance),
             BadHttpRequestException b when b.StatusCode == StatusCodes.Status415UnsupportedMediaType => Problems.Create(415,
                 "unsupported-media-type", "Send the body as JSON with Content-Type: application/json.", instance),

@@ -41,7 +41,8 @@ public sealed class OperatorKey
         var key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        using (var file = new StreamWriter(path, Encoding.UTF8, options)) file.Write(key);
+        // No byte order mark: the file is read by shell tools too (KEY=$(cat operator-key)).
+        using (var file = new StreamWriter(path, new UTF8Encoding(false), options)) file.Write(key);
         console.WriteLine($"""
 
             ==========================================================================
