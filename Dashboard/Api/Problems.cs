@@ -66,7 +66,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
                 "unsupported-media-type", "Send the body as JSON with Content-Type: application/json.", instance),
             BadHttpRequestException b => Problems.Create(b.StatusCode, "bad-request", b.Message, instance),
             OrleansException or TimeoutException => Problems.Create(503, "cluster-unavailable",
-                "The cluster did not answer in time. The call may not have taken effect; repeat it with the same operationId.", instance),
+                "The cluster or its storage is not answering right now. The call may not have taken effect: repeat it with the same operationId once /health answers 200.", instance),
             _ => null,
         };
         if (problem is null)
