@@ -60,7 +60,24 @@ builder.Services.Configure<JsonOptions>(o =>
 builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
+{
+    document.Info.Title = "OrleansGuarantee API";
+    document.Info.Description =
+        "Communities, members, guarantees, deposits and covered deals. Get a token with POST /api/auth/token " +
+        "({ operatorKey } or { memberId, password }) and send it as 'Authorization: Bearer <token>'. Errors are " +
+        "application/problem+json with a 'title' and a machine-readable 'code'. Every call that moves money or " +
+        "changes a guarantee takes an operationId; repeating it returns the first answer and changes nothing.";
+    document.Components ??= new Microsoft.OpenApi.OpenApiComponents();
+    document.Components.SecuritySchemes ??= new Dictionary<string, Microsoft.OpenApi.IOpenApiSecurityScheme>();
+    document.Components.SecuritySchemes["Bearer"] = new Microsoft.OpenApi.OpenApiSecurityScheme
+    {
+        Type = Microsoft.OpenApi.SecuritySchemeType.Http,
+        Scheme = "bearer",
+        Description = "A token from POST /api/auth/token.",
+    };
+    return Task.CompletedTask;
+}));
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
