@@ -85,7 +85,7 @@ builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 var app = builder.Build();
 
 app.UseExceptionHandler(new ExceptionHandlerOptions { ExceptionHandlingPath = "/error", AllowStatusCode404Response = true });
-app.UseStatusCodePages();
+app.UseStatusCodePages(ApiStatusCodePages.WriteAsync);
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseAntiforgery();

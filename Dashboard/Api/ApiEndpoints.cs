@@ -23,10 +23,6 @@ public static class ApiEndpoints
         MapGuarantees(api);
         MapDeals(api);
 
-        // Anything else under /api is an unknown endpoint, answered as a problem rather than a page.
-        app.Map("/api/{**rest}", (HttpContext context) => Results.Problem(Problems.Create(404, "no-such-endpoint",
-            $"There is no API endpoint {context.Request.Method} {context.Request.Path}; see /openapi/v1.json.", context.Request.Path)))
-            .ExcludeFromDescription();
     }
 
     private static Actor Caller(HttpContext context) => Actor.From(context.User);

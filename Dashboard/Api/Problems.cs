@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Routing.Template;
 
 namespace OrleansGuarantee.Dashboard.Api;
 
@@ -64,6 +65,8 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
                 "missing-body", "The request needs a JSON body; see /openapi/v1.json for its fields.", instance),
             BadHttpRequestException b when b.StatusCode == StatusCodes.Status415UnsupportedMediaType => Problems.Create(415,
                 "unsupported-media-type", "Send the body as JSON with Content-Type: application/json.", instance),
+            BadHttpRequestException b when b.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => Problems.Create(400,
+                "invalid-parameter", $"A parameter in the address has an invalid value ({b.Message}).", instance),
             BadHttpRequestException b => Problems.Create(b.StatusCode, "bad-request", b.Message, instance),
             OrleansException or TimeoutException => Problems.Create(503, "cluster-unavailable",
                 "The cluster or its storage is not answering right now. The call may not have taken effect: repeat it with the same operationId once /health answers 200.", instance),
@@ -88,8 +91,41 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
         var where = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "" : $" at {json.Path}";
         var line = json.LineNumber is { } l ? $" (line {l + 1}, position {json.BytePositionInLine + 1})" : "";
         return json.Message.Contains("could not be converted", StringComparison.Ordinal)
-            ? $"a value has the wrong type{where}{line}."
+            ? $"a value has the wrong type or is out of range{where}{line}."
             : $"it is not well-formed JSON{line}.";
+    }
+}
+
+/// <summary>
+/// Empty error answers under <c>/api</c> (no such endpoint, wrong method, wrong content type) as problem
+/// details; pages keep the plain status pages.
+/// </summary>
+public static class ApiStatusCodePages
+{
+    public static async Task WriteAsync(StatusCodeContext status)
+    {
+        var context = status.HttpContext;
+        if (!Problems.IsApi(context)) return;
+        // Routing answers 405 for any POST it cannot place (the static-asset fallback route takes GET only);
+        // only a path of a real API endpoint is "the wrong method", anything else is no endpoint at all.
+        if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed && !IsApiEndpointPath(context))
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+        var (code, title) = context.Response.StatusCode switch
+        {
+            StatusCodes.Status404NotFound => ("no-such-endpoint", $"There is no API endpoint {context.Request.Method} {context.Request.Path}; see /openapi/v1.json."),
+            StatusCodes.Status405MethodNotAllowed => ("method-not-allowed", $"{context.Request.Path} does not take {context.Request.Method}; see /openapi/v1.json."),
+            StatusCodes.Status415UnsupportedMediaType => ("unsupported-media-type", "Send the body as JSON with Content-Type: application/json."),
+            var other => ("http-" + other, $"The request failed with status {other}."),
+        };
+        await Problems.WriteAsync(context, Problems.Create(context.Response.StatusCode, code, title, context.Request.Path));
+    }
+
+    private static bool IsApiEndpointPath(HttpContext context)
+    {
+        var endpoints = context.RequestServices.GetRequiredService<EndpointDataSource>().Endpoints;
+        return endpoints.OfType<RouteEndpoint>().Any(e =>
+            e.RoutePattern.RawText is { } raw && raw.StartsWith("/api/", StringComparison.Ordinal) &&
+            new TemplateMatcher(TemplateParser.Parse(raw), new RouteValueDictionary()).TryMatch(context.Request.Path, new RouteValueDictionary()));
     }
 }
 

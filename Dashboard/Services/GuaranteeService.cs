@@ -147,7 +147,11 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         Ids.ValidateOperationId(operationId);
         Ids.Validate(guarantorId, "guarantor");
         if (guarantorId == wardId) throw GuaranteeException.Invalid("self-guarantee", "No one can guarantee themselves.");
-        return await Guarantee(wardId, guarantorId!).Request(operationId!, wardId, guarantorId!);
+        var record = await Guarantee(wardId, guarantorId!).Request(operationId!, wardId, guarantorId!);
+        // A repeated operation id is answered with its first answer, whatever was asked this time.
+        if (record.State != GuaranteeState.Requested || record.WardId != wardId)
+            throw OperationIdReused(operationId!, $"a guarantee {ApiWord(record.State)} between {record.WardId} and {record.GuarantorId}");
+        return record;
     }
 
     /// <summary>The members waiting for <paramref name="guarantorId"/> to answer their guarantee request.</summary>
@@ -165,7 +169,13 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         Ids.Validate(wardId, "ward");
         Money.Validate(Required(limit, "limit"), "limit");
         if (guarantorId == wardId) throw GuaranteeException.Invalid("self-guarantee", "No one can guarantee themselves.");
-        return await Guarantee(wardId!, guarantorId).Accept(operationId!, guarantorId, wardId!, limit!.Value);
+        var record = await Guarantee(wardId!, guarantorId).Accept(operationId!, guarantorId, wardId!, limit!.Value);
+        // A repeated operation id is answered with its first answer, whatever was asked this time.
+        if (record.State != GuaranteeState.Accepted || record.WardId != wardId || record.Limit != limit.Value)
+            throw OperationIdReused(operationId!, record.State == GuaranteeState.Accepted
+                ? $"accepting {record.WardId} with the limit {record.Limit:0.00}"
+                : $"a guarantee {ApiWord(record.State)} between {record.WardId} and {record.GuarantorId}");
+        return record;
     }
 
     public async Task<GuaranteeRecord> DeclineGuaranteeAsync(Actor actor, string guarantorId, string wardId)
@@ -211,7 +221,12 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         var dueAt = input.DueAt ?? throw GuaranteeException.Invalid("missing-field", "The dueAt is required (an ISO 8601 date and time).");
         Ids.ValidateText(input.Description, "description", ProposeDeal.MaxDescriptionLength, required: false);
         var command = new ProposeDeal(input.OperationId!, actor.MemberId!, input.ProviderId!, input.ConsumerId!, input.Value!.Value, input.Description ?? "", dueAt);
-        return await Deal(DealIds.For(actor.MemberId!, input.OperationId!)).Propose(command);
+        var deal = await Deal(DealIds.For(actor.MemberId!, input.OperationId!)).Propose(command);
+        // A repeated operation id is answered with the deal it first proposed, whatever was asked this time.
+        if (deal.ProviderId != command.ProviderId || deal.ConsumerId != command.ConsumerId || deal.Value != command.Value
+            || deal.Description != command.Description || deal.DueAt != command.DueAt)
+            throw OperationIdReused(command.OperationId, $"deal {deal.Id} ({deal.ProviderId} to {deal.ConsumerId}, {deal.Value:0.00}, due {deal.DueAt:u})");
+        return deal;
     }
 
     public async Task<DealView> GetDealAsync(Actor actor, string dealId)
@@ -256,6 +271,11 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
     // ---- Health -------------------------------------------------------------------------------
 
     public Task<string> ProbeAsync(string probeKey) => grains.GetGrain<IHealthProbeGrain>(probeKey).Check();
+
+    private static GuaranteeException OperationIdReused(string operationId, string firstUse) => GuaranteeException.Conflict("operation-id-reused",
+        $"Operation id '{operationId}' was already used for {firstUse}; use a new operation id.");
+
+    private static string ApiWord(GuaranteeState state) => state.ToString().ToLowerInvariant();
 
     private static decimal Required(decimal? value, string field) =>
         value ?? throw GuaranteeException.Invalid("missing-field", $"The {field} is required.");

@@ -12,7 +12,7 @@ public sealed class ApiCommunity
     public const string Password = "correct-horse-battery";
 
     private readonly ApiFixture _api;
-    private readonly Dictionary<string, HttpClient> _clients = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task<HttpClient>>> _clients = new(StringComparer.Ordinal);
 
     private ApiCommunity(ApiFixture api, string id, IReadOnlyList<string> founders, HttpClient @operator)
     {
@@ -41,17 +41,16 @@ public sealed class ApiCommunity
         await Expect(response, HttpStatusCode.Created);
         var community = new ApiCommunity(api, id, founders, @operator);
         if (founderDeposit > 0)
-            foreach (var f in founders) await community.DepositAsync(f, founderDeposit);
+            await Task.WhenAll(founders.Select(f => community.DepositAsync(f, founderDeposit))); // signing in hashes: in parallel
         return community;
     }
 
-    /// <summary>The signed-in client of a member (a token obtained once per member).</summary>
-    public async Task<HttpClient> As(string memberId)
-    {
-        if (!_clients.TryGetValue(memberId, out var client))
-            _clients[memberId] = client = await _api.MemberAsync(memberId, Password);
-        return client;
-    }
+    /// <summary>The signed-in client of a member (a token obtained once per member; safe to call concurrently).</summary>
+    public Task<HttpClient> As(string memberId) =>
+        _clients.GetOrAdd(memberId, id => new Lazy<Task<HttpClient>>(() => _api.MemberAsync(id, Password))).Value;
+
+    /// <summary>Runs independent set-up steps concurrently (password hashing dominates set-up time).</summary>
+    public static async Task<T[]> AllAsync<T>(params Task<T>[] steps) => await Task.WhenAll(steps);
 
     public async Task<string> SignUpAsync(string name = "m", decimal deposit = 0)
     {
@@ -97,6 +96,63 @@ public sealed class ApiCommunity
         });
         return await Expect(response, HttpStatusCode.Created);
     }
+
+    /// <summary>The ward asks the guarantor; returns the answer (the guarantee record).</summary>
+    public async Task<JsonNode> RequestGuaranteeAsync(string ward, string guarantor, string? operationId = null) =>
+        await OkAsync(await (await As(ward)).PostAsJsonAsync($"/api/members/{ward}/guarantee-requests",
+            new { operationId = operationId ?? TestCommunity.Unique("req"), guarantorId = guarantor }));
+
+    /// <summary>The guarantor accepts the ward's waiting request; returns the answer (the guarantee record).</summary>
+    public async Task<JsonNode> AcceptGuaranteeAsync(string guarantor, string ward, decimal limit, string? operationId = null) =>
+        await OkAsync(await (await As(guarantor)).PostAsJsonAsync($"/api/members/{guarantor}/guarantees",
+            new { operationId = operationId ?? TestCommunity.Unique("acc"), wardId = ward, limit }));
+
+    /// <summary>A deal's id after it is proposed (by the provider) and accepted (by the consumer).</summary>
+    public async Task<string> AcceptedDealAsync(string provider, string consumer, decimal value)
+    {
+        var id = (string)(await ProposeAsync(provider, provider, consumer, value))["id"]!;
+        await OkAsync(await (await As(consumer)).PostAsync($"/api/deals/{id}/accept", null));
+        return id;
+    }
+
+    public async Task<JsonNode> DealAsync(string dealId, string asMember) =>
+        await OkAsync(await (await As(asMember)).GetAsync($"/api/deals/{dealId}"));
+
+    /// <summary>
+    /// What must not change when a call is refused: the ledger totals, and each member's and deal's full
+    /// view (read by the member itself, and by a party of the deal), as JSON text by name.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, string>> SnapshotAsync(IEnumerable<string> members, IEnumerable<(string Deal, string Party)>? deals = null)
+    {
+        var parts = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            [$"ledger of {Id}"] = (await LedgerAsync()).ToJsonString(),
+        };
+        foreach (var m in members) parts[$"member {m}"] = (await MemberAsync(m)).ToJsonString();
+        foreach (var (deal, party) in deals ?? []) parts[$"deal {deal}"] = (await DealAsync(deal, party)).ToJsonString();
+        return parts;
+    }
+
+    /// <summary>The parts of two snapshots that differ, described for a failure message (empty when equal).</summary>
+    public static IEnumerable<string> Changes(IReadOnlyDictionary<string, string> before, IReadOnlyDictionary<string, string> after) =>
+        before.Keys.Union(after.Keys).Where(k => before.GetValueOrDefault(k) != after.GetValueOrDefault(k))
+            .Select(k => $"{k} changed:\n    before {before.GetValueOrDefault(k)}\n    after  {after.GetValueOrDefault(k)}");
+
+    /// <summary>Sends a request with a JSON body (an object to serialize, or raw text) or none.</summary>
+    public static Task<HttpResponseMessage> SendAsync(HttpClient client, HttpMethod method, string path, object? body = null)
+    {
+        var request = new HttpRequestMessage(method, path);
+        request.Content = body switch
+        {
+            null => null,
+            RawJson raw => new StringContent(raw.Text, System.Text.Encoding.UTF8, raw.MediaType),
+            _ => JsonContent.Create(body, body.GetType(), options: Json),
+        };
+        return client.SendAsync(request);
+    }
+
+    /// <summary>A request body sent exactly as written (for malformed and wrongly typed JSON).</summary>
+    public sealed record RawJson(string Text, string MediaType = "application/json");
 
     public async Task<JsonNode> MemberAsync(string memberId, string? asMember = null) =>
         await OkAsync(await (await As(asMember ?? memberId)).GetAsync($"/api/members/{memberId}"));
