@@ -17,6 +17,14 @@ public enum DealState
     Completing = 4,
     Completed = 5,
     Cancelled = 6,
+    /// <summary>The injured party reported a defect; the other party has not answered.</summary>
+    Claimed = 7,
+    /// <summary>The claim is disputed: an arbitration case decides it.</summary>
+    Disputed = 8,
+    /// <summary>Compensation is being paid from the cover and the holds released.</summary>
+    Settling = 9,
+    /// <summary>The claim was settled (admitted or decided) and every hold released.</summary>
+    Settled = 10,
 }
 
 [GenerateSerializer, Immutable, Alias("og.ProposeDeal")]
@@ -39,7 +47,9 @@ public sealed record CoverHold(
     [property: Id(1)] string MemberId,
     [property: Id(2)] decimal Amount,
     [property: Id(3)] string ForParty,
-    [property: Id(4)] string? ViaWardId);
+    [property: Id(4)] string? ViaWardId,
+    /// <summary>0: the party's own deposit; 1: its guarantors; 2: their guarantors; ...</summary>
+    [property: Id(5)] int Level = 0);
 
 [GenerateSerializer, Immutable, Alias("og.DealView")]
 public sealed record DealView(
@@ -57,7 +67,10 @@ public sealed record DealView(
     [property: Id(11)] DateTimeOffset CreatedAt,
     [property: Id(12)] DateTimeOffset? AcceptedAt,
     [property: Id(13)] DateTimeOffset? ClosedAt,
-    [property: Id(14)] string? LastAcceptFailure);
+    [property: Id(14)] string? LastAcceptFailure,
+    [property: Id(15)] ClaimView? Claim = null,
+    [property: Id(16)] string? CaseId = null,
+    [property: Id(17)] Settlement? Settlement = null);
 
 /// <summary>A deal between a provider and a consumer, covered by holds on deposits (rules 9-11).</summary>
 [Alias("og.IDealGrain")]
@@ -81,6 +94,22 @@ public interface IDealGrain : IGrainWithStringKey
 
     [Alias("Get"), AlwaysInterleave]
     Task<DealView> Get();
+
+    /// <summary>The injured party reports a defect (rule 12), on a covered deal. Idempotent by operation id.</summary>
+    [Alias("FileClaim")]
+    Task<DealView> FileClaim(string memberId, string operationId, decimal damage, string reason);
+
+    /// <summary>The other party admits the claim: compensation is paid from the cover at once, then every hold is released.</summary>
+    [Alias("AdmitClaim")]
+    Task<DealView> AdmitClaim(string memberId);
+
+    /// <summary>Called by the arbitration case when the other party disputes the claim. Idempotent.</summary>
+    [Alias("BeginDispute")]
+    Task<DealView> BeginDispute(string memberId, string caseId);
+
+    /// <summary>Called by the arbitration case with its final verdict: executes it (rule 15). Idempotent.</summary>
+    [Alias("Settle")]
+    Task<DealView> Settle(string caseId, Verdict verdict);
 }
 
 public static class DealIds

@@ -123,7 +123,9 @@ public sealed record MemberView(
     [property: Id(14)] IReadOnlyList<string> Contacts,
     /// <summary>Members who asked this member to be a contact and wait for the same in return.</summary>
     [property: Id(15)] IReadOnlyList<string> ContactRequestsReceived,
-    [property: Id(16)] IReadOnlyList<string> ContactRequestsSent);
+    [property: Id(16)] IReadOnlyList<string> ContactRequestsSent,
+    /// <summary>Arbitration cases this member is a party to or sits in, most recent first.</summary>
+    [property: Id(17)] IReadOnlyList<string>? Cases = null);
 
 /// <summary>What the front door needs to sign a member in. The hash never leaves the cluster and the front door.</summary>
 [GenerateSerializer, Immutable, Alias("og.MemberCredential")]
@@ -184,6 +186,14 @@ public interface IMemberGrain : IGrainWithStringKey
     /// <summary>Called by a deal once it is stored, so the member can list its deals. Idempotent.</summary>
     [Alias("NoteDeal")]
     Task NoteDeal(string dealId);
+
+    /// <summary>Records money a guarantor paid for this member as this member's debt to it (rule 16). Idempotent by <paramref name="debtId"/>.</summary>
+    [Alias("AddDebt")]
+    Task AddDebt(string debtId, string toMemberId, decimal amount);
+
+    /// <summary>Called by an arbitration case in which this member is a party or sits as a judge. Idempotent.</summary>
+    [Alias("NoteCase")]
+    Task NoteCase(string caseId);
 
     /// <summary>Applies a contact's new state (from its contact grain); older versions are ignored.</summary>
     [Alias("ApplyContact")]

@@ -13,6 +13,8 @@ public enum PendingKind
     RollBackHolds = 1,
     /// <summary>Releasing the holds of a completed deal.</summary>
     ReleaseHolds = 2,
+    /// <summary>Paying the settlement's compensation from the cover, recording debts, then releasing every hold.</summary>
+    Settle = 3,
 }
 
 [GenerateSerializer, Alias("og.PendingHolds")]
@@ -44,6 +46,9 @@ public sealed class DealGrainState
     [Id(14)] public DateTimeOffset? AcceptedAt { get; set; }
     [Id(15)] public DateTimeOffset? ClosedAt { get; set; }
     [Id(16)] public string? LastAcceptFailure { get; set; }
+    [Id(17)] public ClaimView? Claim { get; set; }
+    [Id(18)] public string? CaseId { get; set; }
+    [Id(19)] public Settlement? Settlement { get; set; }
 }
 
 /// <summary>
@@ -157,7 +162,7 @@ public sealed class DealGrain(
             S.Pending = new PendingHolds
             {
                 Kind = PendingKind.PlaceHolds,
-                Holds = plan.Holds.Select((h, i) => new CoverHold($"{Id}:a{S.Attempts}:{i}", h.MemberId, h.Amount, h.ForPartyId, h.ViaWardId)).ToList(),
+                Holds = plan.Holds.Select((h, i) => new CoverHold($"{Id}:a{S.Attempts}:{i}", h.MemberId, h.Amount, h.ForPartyId, h.ViaWardId, h.Level)).ToList(),
             };
             await ArmRecoveryAsync();
             await state.PersistAsync(this);
@@ -219,6 +224,121 @@ public sealed class DealGrain(
         return Task.FromResult(View());
     }
 
+    public async Task<DealView> FileClaim(string memberId, string operationId, decimal damage, string reason)
+    {
+        EnsureExists();
+        EnsureParty(memberId);
+        Ids.ValidateOperationId(operationId);
+        Money.Validate(damage, "damage");
+        Ids.ValidateText(reason, "reason", ProposeDeal.MaxDescriptionLength, required: true);
+        if (S.Pending is not null) await ResumePendingStepsAsync();
+        if (S.Claim is { } existing)
+        {
+            if (existing.OperationId == operationId && existing.ClaimantId == memberId && existing.Damage == damage) return View();
+            throw GuaranteeException.Conflict("claim-exists", $"Deal {Id} already has a claim by {existing.ClaimantId}; a deal takes one claim.");
+        }
+        if (S.State is not (DealState.Accepted or DealState.Delivered))
+            throw GuaranteeException.Conflict("deal-not-covered",
+                $"Deal {Id} is {Word(S.State)}; a defect can be claimed only on an accepted (covered) deal that is not completed.");
+        if (damage > S.Value)
+            throw GuaranteeException.Invalid("damage-above-value", $"The damage ({damage:0.00}) may be at most the deal value ({S.Value:0.00}).");
+        S.Claim = new ClaimView(operationId, memberId, Other(memberId), damage, reason.Trim(), clock.GetUtcNow(), "open");
+        S.State = DealState.Claimed;
+        await state.PersistAsync(this);
+        return View();
+    }
+
+    public async Task<DealView> AdmitClaim(string memberId)
+    {
+        EnsureExists();
+        EnsureParty(memberId);
+        if (S.Pending is not null) await ResumePendingStepsAsync();
+        var claim = S.Claim ?? throw GuaranteeException.Conflict("no-claim", $"Deal {Id} has no claim to admit.");
+        if (memberId != claim.RespondentId)
+            throw GuaranteeException.Forbidden("not-the-respondent", $"Only {claim.RespondentId}, the other party, can admit or dispute the claim.");
+        if (claim.Outcome == "admitted") return View();
+        if (S.State != DealState.Claimed)
+            throw GuaranteeException.Conflict("claim-not-open", $"The claim on deal {Id} is {claim.Outcome}; it can no longer be admitted.");
+        var respondentFault = memberId == S.ProviderId ? Fault.Provider : Fault.Consumer;
+        S.Claim = claim with { Outcome = "admitted" };
+        await StartSettlementAsync(new Verdict(respondentFault, respondentFault == Fault.Provider ? 1 : 0, claim.Damage));
+        return View();
+    }
+
+    public async Task<DealView> BeginDispute(string memberId, string caseId)
+    {
+        EnsureExists();
+        EnsureParty(memberId);
+        var claim = S.Claim ?? throw GuaranteeException.Conflict("no-claim", $"Deal {Id} has no claim to dispute.");
+        if (memberId != claim.RespondentId)
+            throw GuaranteeException.Forbidden("not-the-respondent", $"Only {claim.RespondentId}, the other party, can admit or dispute the claim.");
+        if (S.CaseId == caseId) return View();
+        if (S.State != DealState.Claimed)
+            throw GuaranteeException.Conflict("claim-not-open", $"The claim on deal {Id} is {claim.Outcome}; it can no longer be disputed.");
+        S.Claim = claim with { Outcome = "disputed" };
+        S.CaseId = caseId;
+        S.State = DealState.Disputed;
+        await state.PersistAsync(this);
+        return View();
+    }
+
+    public async Task<DealView> Settle(string caseId, Verdict verdict)
+    {
+        EnsureExists();
+        ArgumentNullException.ThrowIfNull(verdict);
+        if (S.CaseId != caseId)
+            throw GuaranteeException.Conflict("not-this-case", $"Deal {Id} is not disputed in case {caseId}.");
+        if (S.Pending is not null) await ResumePendingStepsAsync();
+        if (S.State is DealState.Settled) return View();
+        if (S.State != DealState.Disputed)
+            throw GuaranteeException.Conflict("claim-not-open", $"Deal {Id} is {Word(S.State)}; there is no dispute to settle.");
+        S.Claim = S.Claim! with { Outcome = "decided" };
+        await StartSettlementAsync(verdict);
+        return View();
+    }
+
+    /// <summary>Plans the compensation (rule 15) and stores it with the holds to release, then runs it.</summary>
+    private async Task StartSettlementAsync(Verdict verdict)
+    {
+        var claim = S.Claim!;
+        var payments = new List<CompensationPayment>();
+        var unpaid = 0m;
+        var payment = CompensationRule.Payment(verdict, claim.ClaimantId, S.ProviderId, S.ConsumerId);
+        if (payment is { } owed)
+        {
+            var holds = S.Cover.Where(h => h.ForParty == owed.PayerId).Select(h => new WaterfallHold(h.HoldId, h.MemberId, h.Amount, h.Level));
+            var (parts, left) = CompensationWaterfall.Plan(holds, owed.Amount);
+            payments = parts.Select((p, i) => new CompensationPayment($"{Id}:comp:{i}", p.MemberId, p.HoldId, claim.ClaimantId, p.Amount, p.Level)).ToList();
+            unpaid = left;
+        }
+        S.Settlement = new Settlement(verdict, payment?.PayerId, payment?.Amount ?? 0, payments, unpaid, clock.GetUtcNow());
+        S.State = DealState.Settling;
+        S.Pending = new PendingHolds { Kind = PendingKind.Settle, Holds = S.Cover.ToList() };
+        await ArmRecoveryAsync();
+        await state.PersistAsync(this);
+        await RunPendingAsync();
+    }
+
+    /// <summary>
+    /// Pays each part of the compensation (a transfer from a hold, idempotent by its id), records what the
+    /// at-fault party owes each guarantor who paid for it (rule 16) and any unpaid rest, then the caller releases the holds.
+    /// </summary>
+    private async Task PaySettlementAsync()
+    {
+        var settlement = S.Settlement!;
+        foreach (var p in settlement.Payments)
+            await GrainFactory.GetGrain<ITransferGrain>(p.TransferId).Execute(p.FromMemberId, p.ToMemberId, p.Amount, p.FromHoldId);
+        if (settlement.PayerPartyId is not { } payer) return;
+        foreach (var byMember in settlement.Payments.Where(p => p.FromMemberId != payer).GroupBy(p => p.FromMemberId))
+            await Members(payer).AddDebt($"{Id}:debt:{byMember.Key}", byMember.Key, byMember.Sum(p => p.Amount));
+        if (settlement.Unpaid > 0)
+            await Members(payer).AddDebt($"{Id}:unpaid", S.Claim!.ClaimantId, settlement.Unpaid);
+    }
+
+    private string Other(string memberId) => memberId == S.ProviderId ? S.ConsumerId : S.ProviderId;
+
+    private static string Word(DealState state) => state.ToString().ToLowerInvariant();
+
     protected override Task ResumePendingStepsAsync() => RunPendingAsync();
 
     /// <summary>
@@ -250,6 +370,7 @@ public sealed class DealGrain(
                 }
                 else
                 {
+                    if (pending.Kind == PendingKind.Settle) await PaySettlementAsync();
                     await Task.WhenAll(pending.Holds.Select(async h =>
                     {
                         faults.At(FaultPoints.DealReleasing, Id);
@@ -288,6 +409,11 @@ public sealed class DealGrain(
                     S.ClosedAt = now;
                     S.Pending = null;
                     break;
+                case PendingKind.Settle:
+                    S.State = DealState.Settled;
+                    S.ClosedAt = now;
+                    S.Pending = null;
+                    break;
             }
             await state.PersistAsync(this);
         }
@@ -298,6 +424,7 @@ public sealed class DealGrain(
     {
         PendingKind.PlaceHolds => "placing its cover",
         PendingKind.RollBackHolds => "undoing a cover that could not be completed",
+        PendingKind.Settle => "paying the compensation from its cover",
         _ => "releasing its cover",
     };
 
@@ -313,7 +440,8 @@ public sealed class DealGrain(
     }
 
     private DealView View() => new(Id, S.CommunityId, S.ProviderId, S.ConsumerId, S.ProposedBy, S.Value, S.Description, S.DueAt,
-        S.State, S.ConfirmedBy.ToList(), S.Cover.ToList(), S.CreatedAt, S.AcceptedAt, S.ClosedAt, S.LastAcceptFailure);
+        S.State, S.ConfirmedBy.ToList(), S.Cover.ToList(), S.CreatedAt, S.AcceptedAt, S.ClosedAt, S.LastAcceptFailure,
+        S.Claim, S.CaseId, S.Settlement);
 
     private IMemberGrain Members(string id) => GrainFactory.GetGrain<IMemberGrain>(id);
 

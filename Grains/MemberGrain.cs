@@ -30,6 +30,9 @@ public sealed class MemberState
     [Id(13)] public List<string> Deals { get; set; } = [];
     /// <summary>Grows with every stored change; the directory partition keeps the highest it has seen.</summary>
     [Id(14)] public long Revision { get; set; }
+    /// <summary>Debt records applied, by debt id (so a repeat adds nothing).</summary>
+    [Id(15)] public HashSet<string> DebtIds { get; set; } = new(StringComparer.Ordinal);
+    [Id(16)] public List<string> Cases { get; set; } = [];
 }
 
 public sealed class MemberGrain(
@@ -135,6 +138,26 @@ public sealed class MemberGrain(
         await SaveAsync();
     }
 
+    public async Task AddDebt(string debtId, string toMemberId, decimal amount)
+    {
+        EnsureRegistered();
+        Ids.ValidateOperationId(debtId);
+        Money.Validate(amount);
+        if (!S.DebtIds.Add(debtId)) return;
+        S.Debts[toMemberId] = S.Debts.GetValueOrDefault(toMemberId) + amount;
+        if (Status().Status == MemberStatus.Expelled) S.Expelled = true;
+        await SaveAsync();
+    }
+
+    public async Task NoteCase(string caseId)
+    {
+        EnsureRegistered();
+        if (S.Cases.Contains(caseId)) return;
+        S.Cases.Add(caseId);
+        if (S.Cases.Count > MaxDealsListed) S.Cases.RemoveRange(0, S.Cases.Count - MaxDealsListed);
+        await SaveAsync();
+    }
+
     public async Task ApplyContact(ContactRecord record)
     {
         EnsureRegistered();
@@ -191,6 +214,7 @@ public sealed class MemberGrain(
         if (book.TryGetValue(other, out var known) && known.Version >= record.Version) return;
         book[other] = record;
         if (Status().Status == MemberStatus.Active) S.WasEverActive = true;
+        if (Status().Status == MemberStatus.Expelled) S.Expelled = true; // rule 5: expulsion stays
         await SaveAsync();
     }
 
@@ -278,7 +302,7 @@ public sealed class MemberGrain(
         var contactsSent = S.Contacts.Values.Where(c => !c.Established && c.AskedBy(Id)).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
         return new MemberView(Id, S.CommunityId!, S.Profile, status, reason, guarantors, wards, received, sent,
             S.Account.View(), holds, debts, S.Account.RecentEntries.ToList(), Enumerable.Reverse(S.Deals).ToList(),
-            contacts, contactsReceived, contactsSent);
+            contacts, contactsReceived, contactsSent, Enumerable.Reverse(S.Cases).ToList());
     }
 
     private void EnsureRegistered()

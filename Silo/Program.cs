@@ -32,6 +32,9 @@ builder.UseOrleans(silo =>
         o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
     }));
     silo.UseAzureTableReminderService(o => o.TableServiceClient = tables);
+    // Reminders drive arbitration deadlines; a shorter minimum period (tests, demos) acts on them sooner.
+    if (builder.Configuration.GetValue<int?>("Orleans:MinimumReminderPeriodSeconds") is { } seconds and > 0)
+        silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(seconds));
 });
 
 var host = builder.Build();

@@ -43,6 +43,10 @@ public sealed record ContactRequest(string? MemberId);
 
 public sealed record ProposeDealRequest(string? OperationId, string? ProviderId, string? ConsumerId, decimal? Value, string? Description, DateTimeOffset? DueAt);
 
+public sealed record ClaimRequest(string? OperationId, decimal? Damage, string? Reason);
+
+public sealed record VoteRequest(string? Fault, decimal? ProviderShare, decimal? Compensation);
+
 // Responses.
 
 public sealed record FounderResponse(string Id, string Name);
@@ -93,7 +97,7 @@ public sealed record MemberResponse(
     AccountResponse? Deposit, IReadOnlyList<DebtResponse>? Debts, IReadOnlyList<HoldResponse>? Holds,
     IReadOnlyList<string>? GuaranteeRequestsReceived, IReadOnlyList<string>? GuaranteeRequestsSent,
     IReadOnlyList<string>? Contacts, IReadOnlyList<string>? ContactRequestsReceived, IReadOnlyList<string>? ContactRequestsSent,
-    IReadOnlyList<string>? Deals, IReadOnlyList<LedgerEntryResponse>? RecentEntries)
+    IReadOnlyList<string>? Deals, IReadOnlyList<LedgerEntryResponse>? RecentEntries, IReadOnlyList<string>? Cases)
 {
     public static MemberResponse From(MemberView m, bool full) => new(
         m.Id, m.CommunityId, m.Profile.Name, ApiText.Of(m.Status), m.StatusReason, m.Profile.Offers, m.Profile.Needs, m.Profile.Location,
@@ -108,7 +112,8 @@ public sealed record MemberResponse(
         full ? m.ContactRequestsReceived : null,
         full ? m.ContactRequestsSent : null,
         full ? m.Deals : null,
-        full ? m.RecentEntries.Select(e => new LedgerEntryResponse(e.OperationId, e.Kind, e.Amount, e.BalanceAfter, e.HeldAfter, e.At, e.Reference)).ToList() : null);
+        full ? m.RecentEntries.Select(e => new LedgerEntryResponse(e.OperationId, e.Kind, e.Amount, e.BalanceAfter, e.HeldAfter, e.At, e.Reference)).ToList() : null,
+        full ? m.Cases ?? [] : null);
 }
 
 public sealed record GuaranteeResponse(string GuarantorId, string WardId, string State, decimal Limit, DateTimeOffset At)
@@ -126,17 +131,61 @@ public sealed record ContactResponse(string MemberId, string OtherMemberId, bool
     public static ContactResponse From(ContactRecord c, string me) => new(me, c.Other(me), c.Established, c.AskedBy(c.Other(me)));
 }
 
-public sealed record CoverHoldResponse(string MemberId, decimal Amount, string ForParty, string? ViaWardId);
+public sealed record CoverHoldResponse(string MemberId, decimal Amount, string ForParty, string? ViaWardId, int Level);
 
 public sealed record DealResponse(
     string Id, string CommunityId, string ProviderId, string ConsumerId, string ProposedBy, decimal Value, string Description,
     DateTimeOffset DueAt, string State, IReadOnlyList<string> ConfirmedBy, IReadOnlyList<CoverHoldResponse> Cover,
-    DateTimeOffset CreatedAt, DateTimeOffset? AcceptedAt, DateTimeOffset? ClosedAt, string? LastAcceptFailure)
+    DateTimeOffset CreatedAt, DateTimeOffset? AcceptedAt, DateTimeOffset? ClosedAt, string? LastAcceptFailure,
+    ClaimResponse? Claim, string? CaseId, SettlementResponse? Settlement)
 {
     public static DealResponse From(DealView d) => new(
         d.Id, d.CommunityId, d.ProviderId, d.ConsumerId, d.ProposedBy, d.Value, d.Description, d.DueAt, ApiText.Of(d.State),
-        d.ConfirmedBy, d.Cover.Select(h => new CoverHoldResponse(h.MemberId, h.Amount, h.ForParty, h.ViaWardId)).ToList(),
-        d.CreatedAt, d.AcceptedAt, d.ClosedAt, d.LastAcceptFailure);
+        d.ConfirmedBy, d.Cover.Select(h => new CoverHoldResponse(h.MemberId, h.Amount, h.ForParty, h.ViaWardId, h.Level)).ToList(),
+        d.CreatedAt, d.AcceptedAt, d.ClosedAt, d.LastAcceptFailure,
+        d.Claim is { } c ? new ClaimResponse(c.ClaimantId, c.RespondentId, c.Damage, c.Reason, c.FiledAt, c.Outcome) : null,
+        d.CaseId, d.Settlement is { } s ? SettlementResponse.From(s) : null);
+}
+
+public sealed record ClaimResponse(string ClaimantId, string RespondentId, decimal Damage, string Reason, DateTimeOffset FiledAt, string Outcome);
+
+public sealed record VerdictResponse(string Fault, decimal ProviderShare, decimal Compensation)
+{
+    public static VerdictResponse From(Verdict v) => new(ApiText.Of(v.Fault), v.ProviderShare, v.Compensation);
+}
+
+public sealed record PaymentResponse(string FromMemberId, string ToMemberId, decimal Amount, int Level);
+
+public sealed record SettlementResponse(VerdictResponse Verdict, string? PayerId, decimal Awarded, IReadOnlyList<PaymentResponse> Payments, decimal Unpaid, DateTimeOffset At)
+{
+    public static SettlementResponse From(Settlement s) => new(VerdictResponse.From(s.Verdict), s.PayerPartyId, s.Awarded,
+        s.Payments.Select(p => new PaymentResponse(p.FromMemberId, p.ToMemberId, p.Amount, p.Level)).ToList(), s.Unpaid, s.At);
+}
+
+public sealed record VoteResponse(string JudgeId, string Fault, decimal ProviderShare, decimal Compensation, DateTimeOffset At);
+
+public sealed record CaseLevelResponse(
+    int Level, bool IsCouncil, IReadOnlyList<string> Panel, IReadOnlyList<VoteResponse> Votes, DateTimeOffset VerdictDeadline,
+    string Outcome, VerdictResponse? Verdict, DateTimeOffset? AppealDeadline, IReadOnlyList<string> AcceptedBy, string? AppealedBy, string? Note);
+
+/// <summary>An arbitration case with every level's panel, votes and outcome.</summary>
+public sealed record CaseResponse(
+    string Id, string DealId, string CommunityId, string ProviderId, string ConsumerId, string ClaimantId, decimal Damage, string Reason,
+    string State, int Level, IReadOnlyList<string> Panel, DateTimeOffset? VerdictDeadline, DateTimeOffset? AppealDeadline,
+    VerdictResponse? Verdict, IReadOnlyList<CaseLevelResponse> Levels, SettlementResponse? Settlement, DateTimeOffset OpenedAt)
+{
+    public static CaseResponse From(CaseView c)
+    {
+        var current = c.Levels[^1];
+        return new(c.Id, c.DealId, c.CommunityId, c.ProviderId, c.ConsumerId, c.ClaimantId, c.Damage, c.Reason, ApiText.Of(c.State),
+            c.CurrentLevel, current.Panel, current.VerdictDeadline, current.AppealDeadline,
+            c.FinalVerdict is { } f ? VerdictResponse.From(f) : current.Verdict is { } v ? VerdictResponse.From(v) : null,
+            c.Levels.Select(l => new CaseLevelResponse(l.Level, l.IsCouncil, l.Panel,
+                l.Votes.Select(v => new VoteResponse(v.JudgeId, ApiText.Of(v.Fault), v.ProviderShare, v.Compensation, v.At)).ToList(),
+                l.VerdictDeadline, ApiText.Of(l.Outcome), l.Verdict is { } lv ? VerdictResponse.From(lv) : null, l.AppealDeadline,
+                l.AcceptedBy, l.AppealedBy, l.Note)).ToList(),
+            c.Settlement is { } s ? SettlementResponse.From(s) : null, c.OpenedAt);
+    }
 }
 
 /// <summary>Enum values as the API spells them: lower camel case (<c>candidate</c>, <c>proposed</c>).</summary>

@@ -268,6 +268,103 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         return deals.OfType<DealView>().ToList();
     }
 
+    // ---- Claims and arbitration -----------------------------------------------------------------
+
+    public async Task<DealView> FileClaimAsync(Actor actor, string dealId, string? operationId, decimal? damage, string? reason)
+    {
+        Ids.Validate(dealId, "deal");
+        var me = actor.MustBeMember();
+        Ids.ValidateOperationId(operationId);
+        Money.Validate(Required(damage, "damage"), "damage");
+        Ids.ValidateText(reason, "reason", ProposeDeal.MaxDescriptionLength, required: true);
+        await MustBePartyAsync(me, dealId);
+        var deal = await Deal(dealId).FileClaim(me, operationId!, damage!.Value, reason!);
+        if (deal.Claim is { } claim && (claim.OperationId != operationId || claim.Damage != damage))
+            throw OperationIdReused(operationId!, $"the claim of {claim.ClaimantId} on deal {dealId}");
+        return deal;
+    }
+
+    public async Task<DealView> AdmitClaimAsync(Actor actor, string dealId)
+    {
+        Ids.Validate(dealId, "deal");
+        var me = actor.MustBeMember();
+        await MustBePartyAsync(me, dealId);
+        return await Deal(dealId).AdmitClaim(me);
+    }
+
+    public async Task<CaseView> DisputeClaimAsync(Actor actor, string dealId)
+    {
+        Ids.Validate(dealId, "deal");
+        var me = actor.MustBeMember();
+        var deal = await MustBePartyAsync(me, dealId);
+        if (deal.Claim is null) throw GuaranteeException.Conflict("no-claim", $"Deal {dealId} has no claim to dispute.");
+        return await grains.GetGrain<IArbitrationCaseGrain>(CaseIds.For(dealId)).Open(dealId, me);
+    }
+
+    public async Task<CaseView> GetCaseAsync(Actor actor, string caseId)
+    {
+        Ids.Validate(caseId, "case");
+        var view = await Case(caseId).Get();
+        if (actor.IsOperator || actor.MemberId == view.ProviderId || actor.MemberId == view.ConsumerId
+            || view.Levels.Any(l => l.Panel.Contains(actor.MemberId ?? "")))
+            return view;
+        throw GuaranteeException.Forbidden("not-in-case", "Only the parties, the judges of the case and operators can see it.");
+    }
+
+    public async Task<CaseView> VoteAsync(Actor actor, string caseId, string? fault, decimal? providerShare, decimal? compensation)
+    {
+        Ids.Validate(caseId, "case");
+        var me = actor.MustBeMember();
+        var parsed = ParseFault(fault);
+        var amount = Required(compensation, "compensation");
+        return await Case(caseId).Vote(me, parsed, providerShare, amount);
+    }
+
+    public async Task<CaseView> AppealAsync(Actor actor, string caseId)
+    {
+        Ids.Validate(caseId, "case");
+        return await Case(caseId).Appeal(actor.MustBeMember());
+    }
+
+    public async Task<CaseView> AcceptVerdictAsync(Actor actor, string caseId)
+    {
+        Ids.Validate(caseId, "case");
+        return await Case(caseId).Accept(actor.MustBeMember());
+    }
+
+    /// <summary>The cases the member is a party to or sits in, most recent first (as the member).</summary>
+    public async Task<IReadOnlyList<CaseView>> MemberCasesAsync(Actor actor, string memberId)
+    {
+        actor.MustBe(memberId);
+        var me = await Member(memberId).Get();
+        var cases = await Task.WhenAll((me.Cases ?? []).Select(async id =>
+        {
+            try { return await Case(id).Get(); }
+            catch (GuaranteeException ex) when (ex.Kind == ErrorKind.NotFound) { return null; }
+        }));
+        return cases.OfType<CaseView>().ToList();
+    }
+
+    private IArbitrationCaseGrain Case(string id) => grains.GetGrain<IArbitrationCaseGrain>(id);
+
+    private async Task<DealView> MustBePartyAsync(string memberId, string dealId)
+    {
+        var deal = await Deal(dealId).Get();
+        if (memberId != deal.ProviderId && memberId != deal.ConsumerId)
+            throw GuaranteeException.Forbidden("not-a-party", $"You ({memberId}) are not a party to deal {dealId}.");
+        return deal;
+    }
+
+    public static Fault ParseFault(string? fault) => fault?.Trim().ToLowerInvariant() switch
+    {
+        "provider" => Fault.Provider,
+        "consumer" => Fault.Consumer,
+        "both" => Fault.Both,
+        "neither" => Fault.Neither,
+        null or "" => throw GuaranteeException.Invalid("missing-field", "The fault is required: provider, consumer, both or neither."),
+        _ => throw GuaranteeException.Invalid("invalid-fault", $"The fault must be provider, consumer, both or neither (got '{fault}')."),
+    };
+
     // ---- Health -------------------------------------------------------------------------------
 
     public Task<string> ProbeAsync(string probeKey) => grains.GetGrain<IHealthProbeGrain>(probeKey).Check();
