@@ -74,6 +74,10 @@ public sealed class ArbitrationCaseGrain(
         if (CaseIds.For(dealId) != Id) throw new ArgumentException("This case grain is not the one for that deal.");
         if (Exists)
         {
+            if (disputedBy != S.ProviderId && disputedBy != S.ConsumerId)
+                throw GuaranteeException.Forbidden("not-a-party", $"{disputedBy} is not a party of deal {dealId}.");
+            if (disputedBy == S.ClaimantId)
+                throw GuaranteeException.Forbidden("not-the-respondent", $"{disputedBy} filed the claim; only the other party can dispute it.");
             await NotifyAsync();
             return View();
         }
@@ -113,7 +117,15 @@ public sealed class ArbitrationCaseGrain(
                 $"Voting at level {before.Level} of case {Id} has closed ({Word(before.Outcome)}): {before.Note}");
         var level = Current;
         if (!level.Panel.Contains(judgeId))
+        {
+            // A judge of an earlier level (escalated or appealed before this call) is too late, or has voted there.
+            if (S.Levels.LastOrDefault(l => l.Panel.Contains(judgeId)) is { } earlier)
+                throw earlier.Votes.ContainsKey(judgeId)
+                    ? GuaranteeException.Conflict("already-voted", $"{judgeId} has already voted at level {earlier.Level}; a judge votes once.")
+                    : GuaranteeException.Conflict("voting-closed",
+                        $"Voting at level {earlier.Level} of case {Id} has closed ({Word(earlier.Outcome)}): {earlier.Note}");
             throw GuaranteeException.Forbidden("not-a-judge", $"{judgeId} does not sit on the current panel (level {level.Level}) of case {Id}.");
+        }
         if (level.Votes.ContainsKey(judgeId))
             throw GuaranteeException.Conflict("already-voted", $"{judgeId} has already voted at level {level.Level}; a judge votes once.");
         if (S.State != CaseState.Voting || level.Outcome != CaseLevelOutcome.Voting)

@@ -329,8 +329,10 @@ public sealed class DealGrain(
         foreach (var p in settlement.Payments)
             await GrainFactory.GetGrain<ITransferGrain>(p.TransferId).Execute(p.FromMemberId, p.ToMemberId, p.Amount, p.FromHoldId);
         if (settlement.PayerPartyId is not { } payer) return;
-        foreach (var byMember in settlement.Payments.Where(p => p.FromMemberId != payer).GroupBy(p => p.FromMemberId))
-            await Members(payer).AddDebt($"{Id}:debt:{byMember.Key}", byMember.Key, byMember.Sum(p => p.Amount));
+        // Debt ids number the guarantors in the stored order of the payments: a member id (up to 64 characters)
+        // would not fit in an operation id, and the number is the same on every retry.
+        foreach (var (byMember, i) in settlement.Payments.Where(p => p.FromMemberId != payer).GroupBy(p => p.FromMemberId).Select((g, i) => (g, i)))
+            await Members(payer).AddDebt($"{Id}:debt:{i}", byMember.Key, byMember.Sum(p => p.Amount));
         if (settlement.Unpaid > 0)
             await Members(payer).AddDebt($"{Id}:unpaid", S.Claim!.ClaimantId, settlement.Unpaid);
     }
