@@ -60,7 +60,8 @@ public sealed class SiloProcess : IAsyncDisposable
         RepoPaths.Root, "Silo", "bin", RepoPaths.Configuration, RepoPaths.TargetFramework, "OrleansGuarantee.Silo.dll");
 
     /// <summary>Starts a silo and waits until it has joined its cluster and opened its gateway.</summary>
-    public static async Task<SiloProcess> StartAsync(SiloSettings settings, string logPath)
+    /// <param name="extraArguments">More command-line settings for the silo, e.g. <c>--Orleans:MinimumReminderPeriodSeconds 2</c>.</param>
+    public static async Task<SiloProcess> StartAsync(SiloSettings settings, string logPath, IReadOnlyList<string>? extraArguments = null)
     {
         if (!File.Exists(DllPath))
             throw new InvalidOperationException(
@@ -78,6 +79,7 @@ public sealed class SiloProcess : IAsyncDisposable
             "--Orleans:GatewayPort", port(settings.GatewayPort),
             // appsettings.json logs Orleans warnings only; the start/stop lines of the silo are wanted here.
             "--Logging:LogLevel:Orleans.Hosting.SiloHostedService", "Information",
+            .. extraArguments ?? [],
         ], logPath, Path.GetDirectoryName(DllPath)!);
         var silo = new SiloProcess(settings, process);
         try
