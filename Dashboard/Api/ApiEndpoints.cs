@@ -22,7 +22,7 @@ public static class ApiEndpoints
         MapMembers(api);
         MapGuarantees(api);
         MapDeals(api);
-
+        MapClaimsAndCases(api);
     }
 
     private static Actor Caller(HttpContext context) => Actor.From(context.User);
@@ -188,6 +188,48 @@ public static class ApiEndpoints
             TypedResults.Ok(DealResponse.From(await service.CancelDealAsync(Caller(context), id))))
         .WithName("CancelDeal").WithSummary("Either party cancels a deal before acceptance.")
         .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    private static void MapClaimsAndCases(RouteGroupBuilder api)
+    {
+        api.MapPost("/deals/{id}/claims", async (string id, ClaimRequest body, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(DealResponse.From(await service.FileClaimAsync(Caller(context), id, body.OperationId, body.Damage, body.Reason))))
+        .WithName("FileClaim").WithSummary("The injured party reports a defect with the damage it claims (at most the deal value). Idempotent by operationId.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/deals/{id}/claims/admit", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(DealResponse.From(await service.AdmitClaimAsync(Caller(context), id))))
+        .WithName("AdmitClaim").WithSummary("The other party admits the claim: the damage is paid at once from the cover, own deposit first.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/deals/{id}/claims/dispute", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(CaseResponse.From(await service.DisputeClaimAsync(Caller(context), id))))
+        .WithName("DisputeClaim").WithSummary("The other party disputes the claim: an arbitration case opens with the parties' guarantors as its panel. Repeating it answers the same case.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/cases/{id}", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(CaseResponse.From(await service.GetCaseAsync(Caller(context), id))))
+        .WithName("GetCase").WithSummary("An arbitration case: level, panel, votes, deadlines, verdict and every level so far (parties, judges, operators).")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/cases/{id}/votes", async (string id, VoteRequest body, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(CaseResponse.From(await service.VoteAsync(Caller(context), id, body.Fault, body.ProviderShare, body.Compensation))))
+        .WithName("Vote").WithSummary("A judge of the current panel votes once: the fault (provider, consumer, both with providerShare, neither) and the compensation.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/cases/{id}/appeal", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(CaseResponse.From(await service.AppealAsync(Caller(context), id))))
+        .WithName("Appeal").WithSummary("A party appeals the verdict within the appeal window: the next panel sits.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/cases/{id}/accept", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(CaseResponse.From(await service.AcceptVerdictAsync(Caller(context), id))))
+        .WithName("AcceptVerdict").WithSummary("A party accepts the verdict; when both have, it is final and executed.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapGet("/members/{id}/cases", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok((await service.MemberCasesAsync(Caller(context), id)).Select(CaseResponse.From).ToList()))
+        .WithName("MemberCases").WithSummary("The cases the member is a party to or sits in, most recent first (as the member).");
     }
 
     /// <summary>The shape of a token answer, for the OpenAPI document.</summary>

@@ -277,7 +277,11 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         Ids.ValidateOperationId(operationId);
         Money.Validate(Required(damage, "damage"), "damage");
         Ids.ValidateText(reason, "reason", ProposeDeal.MaxDescriptionLength, required: true);
-        await MustBePartyAsync(me, dealId);
+        var current = await MustBePartyAsync(me, dealId);
+        // The same operation id with other terms is not a repeat (the deal would answer claim-exists).
+        if (current.Claim is { } first && first.OperationId == operationId && first.ClaimantId == me
+            && (first.Damage != damage || first.Reason != reason!.Trim()))
+            throw OperationIdReused(operationId!, $"the claim of {first.ClaimantId} on deal {dealId} ({first.Damage:0.00}: {first.Reason})");
         var deal = await Deal(dealId).FileClaim(me, operationId!, damage!.Value, reason!);
         if (deal.Claim is { } claim && (claim.OperationId != operationId || claim.Damage != damage))
             throw OperationIdReused(operationId!, $"the claim of {claim.ClaimantId} on deal {dealId}");
