@@ -19,6 +19,8 @@ cd "$ROOT"
 # ---------------------------------------------------------------------------------------------------
 DATA_DIR="$ROOT/.data"
 TABLE_PORT=10002          # Azurite's usual table port
+QUEUE_PORT=10001          # Azurite's usual queue port (cycle event streams)
+BLOB_PORT=10000           # Azurite's usual blob port (opened by Azurite, unused here)
 SILO_PORT=11111           # Orleans default silo-to-silo port
 GATEWAY_PORT=30000        # Orleans default client gateway port
 URLS="http://127.0.0.1:5080"  # where the front door listens
@@ -41,6 +43,8 @@ Options:
   --silo-port PORT     Silo-to-silo port (default: $SILO_PORT).
   --gateway-port PORT  Gateway port that Orleans clients connect to (default: $GATEWAY_PORT).
   --table-port PORT    Azurite table service port (default: $TABLE_PORT).
+  --queue-port PORT    Azurite queue service port (default: $QUEUE_PORT).
+  --blob-port PORT     Azurite blob service port (default: $BLOB_PORT).
   --no-build           Do not build first (use the last Release build).
   -h, --help           Print this help and exit.
 
@@ -71,6 +75,10 @@ while [[ $# -gt 0 ]]; do
         --gateway-port=*) GATEWAY_PORT="${1#*=}"; shift ;;
         --table-port) need_value "$@"; TABLE_PORT="$2"; shift 2 ;;
         --table-port=*) TABLE_PORT="${1#*=}"; shift ;;
+        --queue-port) need_value "$@"; QUEUE_PORT="$2"; shift 2 ;;
+        --queue-port=*) QUEUE_PORT="${1#*=}"; shift ;;
+        --blob-port) need_value "$@"; BLOB_PORT="$2"; shift 2 ;;
+        --blob-port=*) BLOB_PORT="${1#*=}"; shift ;;
         --no-build) BUILD=0; shift ;;
         --) shift; SILO_EXTRA_ARGS=("$@"); break ;;
         *) die "unknown option '$1' (see ./run.sh --help)" ;;
@@ -79,11 +87,11 @@ done
 
 [[ -n "$DATA_DIR" ]] || die "--data-dir must not be empty"
 [[ "$DATA_DIR" == /* ]] || DATA_DIR="$CALLER_DIR/$DATA_DIR"
-for p in "silo-port:$SILO_PORT" "gateway-port:$GATEWAY_PORT" "table-port:$TABLE_PORT"; do
+for p in "silo-port:$SILO_PORT" "gateway-port:$GATEWAY_PORT" "table-port:$TABLE_PORT" "queue-port:$QUEUE_PORT" "blob-port:$BLOB_PORT"; do
     is_port "${p#*:}" || die "--${p%%:*} must be a port number between 1 and 65535 (got '${p#*:}')"
 done
-[[ "$SILO_PORT" != "$GATEWAY_PORT" && "$SILO_PORT" != "$TABLE_PORT" && "$GATEWAY_PORT" != "$TABLE_PORT" ]] \
-    || die "the silo, gateway and table ports must all be different"
+[[ $(printf '%s\n' "$SILO_PORT" "$GATEWAY_PORT" "$TABLE_PORT" "$QUEUE_PORT" "$BLOB_PORT" | sort -u | wc -l) -eq 5 ]] \
+    || die "the silo, gateway, table, queue and blob ports must all be different"
 WEB_PORTS=()
 IFS=';' read -r -a URL_LIST <<< "$URLS"
 for url in "${URL_LIST[@]}"; do
@@ -91,7 +99,7 @@ for url in "${URL_LIST[@]}"; do
         || die "--urls takes addresses like http://127.0.0.1:5080 (with a port), separated by ';' (got '$url')"
     port="${BASH_REMATCH[1]}"
     is_port "$port" || die "--urls has an invalid port in '$url'"
-    [[ "$port" != "$SILO_PORT" && "$port" != "$GATEWAY_PORT" && "$port" != "$TABLE_PORT" ]] \
+    [[ "$port" != "$SILO_PORT" && "$port" != "$GATEWAY_PORT" && "$port" != "$TABLE_PORT" && "$port" != "$QUEUE_PORT" && "$port" != "$BLOB_PORT" ]] \
         || die "the front door's port $port is also used as the silo, gateway or table port"
     WEB_PORTS+=("$port")
 done
@@ -190,7 +198,7 @@ fail_start() {
 # 1. Tools and dependencies
 # ---------------------------------------------------------------------------------------------------
 # Checked first: a second run.sh on the same ports (or data folder) must not touch the first one.
-for p in "Azurite table service:$TABLE_PORT" "silo:$SILO_PORT" "gateway:$GATEWAY_PORT" "${WEB_PORTS[@]/#/front door:}"; do
+for p in "Azurite table service:$TABLE_PORT" "Azurite queue service:$QUEUE_PORT" "Azurite blob service:$BLOB_PORT" "silo:$SILO_PORT" "gateway:$GATEWAY_PORT" "${WEB_PORTS[@]/#/front door:}"; do
     if port_answers "${p##*:}"; then
         die "port ${p##*:} (${p%:*}) is already in use. Is another run.sh or Azurite still running? Choose other ports with the options (see --help)."
     fi
@@ -200,7 +208,7 @@ for tool in dotnet node npm; do
     command -v "$tool" >/dev/null || die "'$tool' is not installed or not on PATH (needs the .NET SDK and Node.js with npm)."
 done
 
-if [[ ! -f node_modules/azurite/dist/src/table/main.js ]]; then
+if [[ ! -f node_modules/azurite/dist/src/azurite.js ]]; then
     echo "Installing Azurite (npm ci)..."
     npm ci --no-audit --no-fund
 fi
@@ -242,21 +250,23 @@ done
 # ---------------------------------------------------------------------------------------------------
 # 3. Azurite
 # ---------------------------------------------------------------------------------------------------
-echo "Starting Azurite (table service) on 127.0.0.1:$TABLE_PORT, data in $AZURITE_DIR..."
-start_background "$AZURITE_LOG" node "$ROOT/node_modules/azurite/dist/src/table/main.js" \
+echo "Starting Azurite (tables on 127.0.0.1:$TABLE_PORT, queues on $QUEUE_PORT), data in $AZURITE_DIR..."
+start_background "$AZURITE_LOG" node "$ROOT/node_modules/azurite/dist/src/azurite.js" \
     --tableHost 127.0.0.1 --tablePort "$TABLE_PORT" \
+    --queueHost 127.0.0.1 --queuePort "$QUEUE_PORT" \
+    --blobHost 127.0.0.1 --blobPort "$BLOB_PORT" \
     --location "$AZURITE_DIR" --silent --disableTelemetry --skipApiVersionCheck
 AZURITE_PID=$STARTED_PID
 
 for ((i = 0; ; i++)); do
-    port_answers "$TABLE_PORT" && break
+    port_answers "$TABLE_PORT" && port_answers "$QUEUE_PORT" && break
     alive "$AZURITE_PID" || fail_start "$AZURITE_LOG" "Azurite exited while starting."
     (( i < 300 )) || fail_start "$AZURITE_LOG" "Azurite did not answer on port $TABLE_PORT within 30s."
     sleep 0.1
 done
 
 # The well-known development account of Azurite, on our table port.
-CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;"
+CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:$TABLE_PORT/devstoreaccount1;QueueEndpoint=http://127.0.0.1:$QUEUE_PORT/devstoreaccount1;BlobEndpoint=http://127.0.0.1:$BLOB_PORT/devstoreaccount1;"
 
 # ---------------------------------------------------------------------------------------------------
 # 4. Silo
@@ -312,7 +322,7 @@ OrleansGuarantee is running.
         API: $FIRST_URL/api, described at $FIRST_URL/openapi/v1.json; health: $FIRST_URL/health
 
   Front door             $URLS   (pid $WEB_PID)
-  Azurite table service  http://127.0.0.1:$TABLE_PORT/devstoreaccount1   (pid $AZURITE_PID)
+  Azurite                tables http://127.0.0.1:$TABLE_PORT, queues http://127.0.0.1:$QUEUE_PORT   (pid $AZURITE_PID)
                          data: $AZURITE_DIR
   Silo                   silo port $SILO_PORT, client gateway 127.0.0.1:$GATEWAY_PORT   (pid $SILO_PID)
   Operator key           $DATA_DIR/operator-key (unless Operator__Key is set)

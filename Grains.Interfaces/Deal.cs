@@ -35,7 +35,9 @@ public sealed record ProposeDeal(
     [property: Id(3)] string ConsumerId,
     [property: Id(4)] decimal Value,
     [property: Id(5)] string Description,
-    [property: Id(6)] DateTimeOffset DueAt)
+    [property: Id(6)] DateTimeOffset DueAt,
+    /// <summary>The synergy cycle whose stage this deal is; the deal tells it when it completes or is settled.</summary>
+    [property: Id(7)] string? CycleId = null)
 {
     public const int MaxDescriptionLength = 2000;
 }
@@ -70,7 +72,8 @@ public sealed record DealView(
     [property: Id(14)] string? LastAcceptFailure,
     [property: Id(15)] ClaimView? Claim = null,
     [property: Id(16)] string? CaseId = null,
-    [property: Id(17)] Settlement? Settlement = null);
+    [property: Id(17)] Settlement? Settlement = null,
+    [property: Id(18)] string? CycleId = null);
 
 /// <summary>A deal between a provider and a consumer, covered by holds on deposits (rules 9-11).</summary>
 [Alias("og.IDealGrain")]

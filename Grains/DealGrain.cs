@@ -49,6 +49,7 @@ public sealed class DealGrainState
     [Id(17)] public ClaimView? Claim { get; set; }
     [Id(18)] public string? CaseId { get; set; }
     [Id(19)] public Settlement? Settlement { get; set; }
+    [Id(20)] public string? CycleId { get; set; }
 }
 
 /// <summary>
@@ -118,6 +119,7 @@ public sealed class DealGrain(
         S.CommunityId = provider.CommunityId;
         S.State = DealState.Proposed;
         S.CreatedAt = now;
+        S.CycleId = command.CycleId;
         await state.PersistAsync(this);
         await NoteDealAsync();
         return View();
@@ -418,6 +420,8 @@ public sealed class DealGrain(
                     break;
             }
             await state.PersistAsync(this);
+            if (S.CycleId is { } cycle && S.State is DealState.Completed or DealState.Settled or DealState.Claimed)
+                _ = GrainFactory.GetGrain<ISynergyCycleGrain>(cycle).StageDealChanged(Id); // one way: never waits on the cycle
         }
         await DisarmRecoveryAsync();
     }
@@ -443,7 +447,7 @@ public sealed class DealGrain(
 
     private DealView View() => new(Id, S.CommunityId, S.ProviderId, S.ConsumerId, S.ProposedBy, S.Value, S.Description, S.DueAt,
         S.State, S.ConfirmedBy.ToList(), S.Cover.ToList(), S.CreatedAt, S.AcceptedAt, S.ClosedAt, S.LastAcceptFailure,
-        S.Claim, S.CaseId, S.Settlement);
+        S.Claim, S.CaseId, S.Settlement, S.CycleId);
 
     private IMemberGrain Members(string id) => GrainFactory.GetGrain<IMemberGrain>(id);
 

@@ -1,5 +1,6 @@
 using System.Net;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
@@ -32,6 +33,28 @@ builder.UseOrleans(silo =>
         o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
     }));
     silo.UseAzureTableReminderService(o => o.TableServiceClient = tables);
+    // Cycle events: a durable stream on Azure Storage queues (Azurite's queue service locally), with its
+    // subscriptions in table storage ("PubSubStore"). Streams:Kind = Memory keeps them in memory instead.
+    if (string.Equals(settings.StreamsKind, "Memory", StringComparison.OrdinalIgnoreCase))
+    {
+        silo.AddMemoryStreams(CycleStreams.Provider);
+        silo.AddMemoryGrainStorage("PubSubStore");
+    }
+    else
+    {
+        var queues = new QueueServiceClient(settings.StorageConnectionString);
+        var prefix = System.Text.RegularExpressions.Regex.Replace(settings.ServiceId.ToLowerInvariant(), "[^a-z0-9]", "");
+        silo.AddAzureQueueStreams(CycleStreams.Provider, b => b.ConfigureAzureQueue(ob => ob.Configure(o =>
+        {
+            o.QueueServiceClient = queues;
+            o.QueueNames = Enumerable.Range(0, 4).Select(n => $"{prefix}-cycles-{n}").ToList();
+        })));
+        silo.AddAzureTableGrainStorage("PubSubStore", options => options.Configure<Serializer>((o, serializer) =>
+        {
+            o.TableServiceClient = tables;
+            o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+        }));
+    }
     // Reminders drive arbitration deadlines; a shorter minimum period (tests, demos) acts on them sooner.
     if (builder.Configuration.GetValue<int?>("Orleans:MinimumReminderPeriodSeconds") is { } seconds and > 0)
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(seconds));
@@ -42,7 +65,7 @@ await host.RunAsync();
 
 internal sealed record SiloSettings(
     string StorageConnectionString, string ClusterId, string ServiceId,
-    IPAddress AdvertisedAddress, int SiloPort, int GatewayPort, bool ListenOnAnyAddress)
+    IPAddress AdvertisedAddress, int SiloPort, int GatewayPort, bool ListenOnAnyAddress, string StreamsKind)
 {
     public static SiloSettings From(IConfiguration config)
     {
@@ -55,6 +78,7 @@ internal sealed record SiloSettings(
             address,
             config.GetValue("Orleans:SiloPort", EndpointOptions.DEFAULT_SILO_PORT),
             config.GetValue("Orleans:GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT),
-            config.GetValue("Orleans:ListenOnAnyAddress", false));
+            config.GetValue("Orleans:ListenOnAnyAddress", false),
+            config["Streams:Kind"] ?? "AzureQueue");
     }
 }

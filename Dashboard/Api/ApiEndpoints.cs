@@ -23,6 +23,7 @@ public static class ApiEndpoints
         MapGuarantees(api);
         MapDeals(api);
         MapClaimsAndCases(api);
+        MapCycles(api);
     }
 
     private static Actor Caller(HttpContext context) => Actor.From(context.User);
@@ -187,6 +188,42 @@ public static class ApiEndpoints
         api.MapPost("/deals/{id}/cancel", async (string id, GuaranteeService service, HttpContext context) =>
             TypedResults.Ok(DealResponse.From(await service.CancelDealAsync(Caller(context), id))))
         .WithName("CancelDeal").WithSummary("Either party cancels a deal before acceptance.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+    }
+
+    private static void MapCycles(RouteGroupBuilder api)
+    {
+        api.MapPost("/cycles", async (DesignCycleRequest body, GuaranteeService service, HttpContext context) =>
+        {
+            var cycle = await service.DesignCycleAsync(Caller(context), body.OperationId, body.CommunityId, body.Product, body.ProductValue,
+                body.StageDiscount, body.Stages?.Select(s => s is null ? null : new StageSpec(s.Role ?? "", s.MemberId ?? "", s.MarketPrice ?? 0)).ToList());
+            return TypedResults.Created($"/api/cycles/{cycle.Id}", CycleResponse.From(cycle));
+        })
+        .WithName("DesignCycle").WithSummary("The organizer designs a synergy cycle (a draft, recruiting its stages). Idempotent by the optional operationId.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/cycles/{id}", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(CycleResponse.From(await service.GetCycleAsync(Caller(context), id))))
+        .WithName("GetCycle").WithSummary("The cycle: state, current stage and, per stage, market and cycle price, cumulative saving, share, gain, deal.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/cycles/{id}/events", async (string id, long? after, int? limit, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok((await service.CycleEventsAsync(Caller(context), id, after ?? 0, limit ?? 100)).Select(CycleEventResponse.From).ToList()))
+        .WithName("CycleEvents").WithSummary("The cycle's events after sequence number 'after', in order (the same events its stream carries).");
+
+        api.MapPost("/cycles/{id}/stages/{index:int}/join", async (string id, int index, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(CycleResponse.From(await service.JoinStageAsync(Caller(context), id, index))))
+        .WithName("JoinStage").WithSummary("The stage's member joins (agrees to its deal). Stages are numbered from 0.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/cycles/{id}/start", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(CycleResponse.From(await service.StartCycleAsync(Caller(context), id))))
+        .WithName("StartCycle").WithSummary("The organizer starts the cycle once every stage has joined; stage 0's deal is opened and covered.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
+        api.MapPost("/cycles/{id}/stages/{index:int}/reassign", async (string id, int index, ReassignRequest body, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(CycleResponse.From(await service.ReassignStageAsync(Caller(context), id, index, body.MemberId))))
+        .WithName("ReassignStage").WithSummary("After a failed stage, the organizer gives it to another member, who then joins; the cycle continues.")
         .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
     }
 

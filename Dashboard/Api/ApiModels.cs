@@ -47,6 +47,12 @@ public sealed record ClaimRequest(string? OperationId, decimal? Damage, string? 
 
 public sealed record VoteRequest(string? Fault, decimal? ProviderShare, decimal? Compensation);
 
+public sealed record StageRequest(string? Role, string? MemberId, decimal? MarketPrice);
+
+public sealed record DesignCycleRequest(string? OperationId, string? CommunityId, string? Product, decimal? ProductValue, decimal? StageDiscount, List<StageRequest?>? Stages);
+
+public sealed record ReassignRequest(string? MemberId);
+
 // Responses.
 
 public sealed record FounderResponse(string Id, string Name);
@@ -196,4 +202,28 @@ public static class ApiText
         var s = value.ToString();
         return char.ToLowerInvariant(s[0]) + s[1..];
     }
+}
+
+public sealed record StageResponse(
+    int Index, string Role, string MemberId, decimal MarketPrice, decimal CyclePrice, decimal Saving, decimal CumulativeSaving,
+    decimal Share, decimal ShareOfProduct, decimal SynergyGain, bool Joined, string Status, string? DealId, string? DealState, string? Blocked);
+
+/// <summary>A synergy cycle with, per stage, market price, cycle price, cumulative saving, share, synergy gain, deal id and state.</summary>
+public sealed record CycleResponse(
+    string Id, string CommunityId, string OrganizerId, string Product, decimal ProductValue, decimal StageDiscount, string State,
+    int CurrentStage, IReadOnlyList<StageResponse> Stages, decimal TotalMarketPrice, decimal TotalCyclePrice, decimal TotalSaving,
+    IReadOnlyList<StageFailure> Failures, IReadOnlyList<StageReassignment> Reassignments, IReadOnlyList<string> DealHistory,
+    long LastEventSeq, DateTimeOffset CreatedAt, DateTimeOffset? CompletedAt)
+{
+    public static CycleResponse From(CycleView c) => new(c.Id, c.CommunityId, c.OrganizerId, c.Product, c.ProductValue, c.StageDiscount,
+        ApiText.Of(c.State), c.CurrentStage,
+        c.Stages.Select(s => new StageResponse(s.Index, s.Role, s.MemberId, s.MarketPrice, s.CyclePrice, s.Saving, s.CumulativeSaving,
+            s.Share, s.ShareOfProduct, s.SynergyGain, s.Joined, s.Status, s.DealId, s.DealState is { } d ? ApiText.Of(d) : null, s.Blocked)).ToList(),
+        c.TotalMarketPrice, c.TotalCyclePrice, c.TotalMarketPrice - c.TotalCyclePrice, c.Failures, c.Reassignments, c.DealHistory,
+        c.LastEventSeq, c.CreatedAt, c.CompletedAt);
+}
+
+public sealed record CycleEventResponse(long Seq, string Kind, int? StageIndex, string Description, string State, DateTimeOffset At)
+{
+    public static CycleEventResponse From(CycleEvent e) => new(e.Seq, e.Kind, e.StageIndex, e.Description, ApiText.Of(e.State), e.At);
 }

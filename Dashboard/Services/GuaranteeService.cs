@@ -369,6 +369,62 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         _ => throw GuaranteeException.Invalid("invalid-fault", $"The fault must be provider, consumer, both or neither (got '{fault}')."),
     };
 
+    // ---- Synergy cycles ------------------------------------------------------------------------
+
+    public async Task<CycleView> DesignCycleAsync(Actor actor, string? operationId, string? communityId, string? product, decimal? productValue,
+        decimal? stageDiscount, IReadOnlyList<StageSpec?>? stages)
+    {
+        var organizer = actor.MustBeMember();
+        operationId ??= Guid.NewGuid().ToString("N");
+        Ids.ValidateOperationId(operationId);
+        Ids.Validate(communityId, "community");
+        if (communityId != actor.CommunityId)
+            throw GuaranteeException.Forbidden("other-community", $"You can organize cycles only in your own community ({actor.CommunityId}).");
+        Money.Validate(Required(productValue, "productValue"), "productValue");
+        if (stages is null || stages.Count == 0) throw GuaranteeException.Invalid("no-stages", "A cycle needs at least one stage.");
+        if (stages.Any(s => s is null)) throw GuaranteeException.Invalid("missing-field", "Each stage needs a role, a memberId and a marketPrice.");
+        var command = new DesignCycle(operationId, organizer, communityId!, product ?? "", productValue!.Value, stageDiscount, stages!.Select(s => s!).ToList());
+        return await Cycle(CycleIds.For(organizer, operationId)).Design(command);
+    }
+
+    public async Task<CycleView> GetCycleAsync(Actor actor, string cycleId)
+    {
+        Ids.Validate(cycleId, "cycle");
+        var cycle = await Cycle(cycleId).Get();
+        MustSeeCommunity(actor, cycle.CommunityId);
+        return cycle;
+    }
+
+    public async Task<IReadOnlyList<CycleEvent>> CycleEventsAsync(Actor actor, string cycleId, long after, int limit)
+    {
+        await GetCycleAsync(actor, cycleId);
+        if (after < 0) throw GuaranteeException.Invalid("invalid-parameter", "after must be 0 or more.");
+        if (limit is < 1 or > 1000) throw GuaranteeException.Invalid("invalid-parameter", "limit must be between 1 and 1000.");
+        return await Cycle(cycleId).GetEvents(after, limit);
+    }
+
+    public async Task<CycleView> JoinStageAsync(Actor actor, string cycleId, int index)
+    {
+        Ids.Validate(cycleId, "cycle");
+        return await Cycle(cycleId).Join(index, actor.MustBeMember());
+    }
+
+    public async Task<CycleView> StartCycleAsync(Actor actor, string cycleId)
+    {
+        Ids.Validate(cycleId, "cycle");
+        return await Cycle(cycleId).Start(actor.MustBeMember());
+    }
+
+    public async Task<CycleView> ReassignStageAsync(Actor actor, string cycleId, int index, string? memberId)
+    {
+        Ids.Validate(cycleId, "cycle");
+        var organizer = actor.MustBeMember();
+        Ids.Validate(memberId, "member");
+        return await Cycle(cycleId).Reassign(organizer, index, memberId!);
+    }
+
+    private ISynergyCycleGrain Cycle(string id) => grains.GetGrain<ISynergyCycleGrain>(id);
+
     // ---- Health -------------------------------------------------------------------------------
 
     public Task<string> ProbeAsync(string probeKey) => grains.GetGrain<IHealthProbeGrain>(probeKey).Check();

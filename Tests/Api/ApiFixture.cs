@@ -27,9 +27,12 @@ public sealed class ApiFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.Store);
+            silo.AddMemoryGrainStorage("PubSubStore");
+            silo.AddMemoryStreams(CycleStreams.Provider);
             silo.UseInMemoryReminderService();
             silo.Services.AddGuaranteeGrainServices();
         });
+        builder.ConfigureClient(client => client.AddMemoryStreams(CycleStreams.Provider));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
 

@@ -39,6 +39,8 @@ public sealed class ClusterFixture : IAsyncLifetime
         builder.ConfigureSilo((_, silo) =>
         {
             silo.AddMemoryGrainStorage(StorageNames.Store);
+            silo.AddMemoryGrainStorage("PubSubStore");
+            silo.AddMemoryStreams(CycleStreams.Provider);
             silo.UseInMemoryReminderService();
             // Short recovery reminders, so a test can watch one finish an interrupted operation.
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
@@ -46,6 +48,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Services.AddSingleton<IFaultInjector>(Faults);
             silo.Services.AddGuaranteeGrainServices();
         });
+        builder.ConfigureClient(client => client.AddMemoryStreams(CycleStreams.Provider));
         Cluster = builder.Build();
         await Cluster.DeployAsync();
     }

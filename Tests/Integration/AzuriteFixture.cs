@@ -42,11 +42,13 @@ public sealed class AzuriteFixture : IAsyncDisposable
     private ChildProcess? _process;
     private int _starts;
 
-    private AzuriteFixture(string workDirectory, int port)
+    private AzuriteFixture(string workDirectory, int port, int queuePort, int blobPort)
     {
         WorkDirectory = workDirectory;
         DataDirectory = Path.Combine(workDirectory, "azurite");
         Port = port;
+        QueuePort = queuePort;
+        BlobPort = blobPort;
         Directory.CreateDirectory(DataDirectory);
     }
 
@@ -56,7 +58,14 @@ public sealed class AzuriteFixture : IAsyncDisposable
     /// <summary>Azurite's data folder (inside <see cref="WorkDirectory"/>).</summary>
     public string DataDirectory { get; }
 
+    /// <summary>The table service's port.</summary>
     public int Port { get; }
+
+    /// <summary>The queue service's port (cycle event streams).</summary>
+    public int QueuePort { get; }
+
+    /// <summary>The blob service's port (unused by the system, but Azurite's combined server opens it).</summary>
+    public int BlobPort { get; }
 
     public bool IsRunning => _process is { HasExited: false };
 
@@ -64,10 +73,13 @@ public sealed class AzuriteFixture : IAsyncDisposable
     public string ConnectionString =>
         "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;" +
         "AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;" +
-        $"TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;";
+        $"TableEndpoint=http://127.0.0.1:{Port}/devstoreaccount1;" +
+        $"QueueEndpoint=http://127.0.0.1:{QueuePort}/devstoreaccount1;" +
+        $"BlobEndpoint=http://127.0.0.1:{BlobPort}/devstoreaccount1;";
 
+    /// <summary>Azurite's combined server (blob, queue and table services in one process).</summary>
     private static string AzuriteTableMain =>
-        Path.Combine(RepoPaths.Root, "node_modules", "azurite", "dist", "src", "table", "main.js");
+        Path.Combine(RepoPaths.Root, "node_modules", "azurite", "dist", "src", "azurite.js");
 
     /// <summary>Starts Azurite's table service on a free port with a fresh data folder and waits until it answers.</summary>
     public static async Task<AzuriteFixture> StartAsync()
@@ -76,7 +88,7 @@ public sealed class AzuriteFixture : IAsyncDisposable
             throw new InvalidOperationException(
                 $"Azurite is not installed ({AzuriteTableMain} is missing). Run 'npm ci' in {RepoPaths.Root} (test.sh does).");
         var work = Path.Combine(Path.GetTempPath(), $"og-integration-{Guid.NewGuid():N}"[..28]);
-        var azurite = new AzuriteFixture(work, FreePorts.Next());
+        var azurite = new AzuriteFixture(work, FreePorts.Next(), FreePorts.Next(), FreePorts.Next());
         try
         {
             await azurite.StartAgainAsync();
@@ -100,12 +112,16 @@ public sealed class AzuriteFixture : IAsyncDisposable
             AzuriteTableMain,
             "--tableHost", "127.0.0.1",
             "--tablePort", Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--queueHost", "127.0.0.1",
+            "--queuePort", QueuePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--blobHost", "127.0.0.1",
+            "--blobPort", BlobPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
             "--location", DataDirectory,
             "--silent", "--disableTelemetry", "--skipApiVersionCheck",
         ], log, RepoPaths.Root);
 
         var watch = Stopwatch.StartNew();
-        while (!await FreePorts.AnswersAsync(Port))
+        while (!await FreePorts.AnswersAsync(Port) || !await FreePorts.AnswersAsync(QueuePort))
         {
             if (_process.HasExited)
                 throw new InvalidOperationException($"Azurite exited while starting (exit code {_process.ExitCode}).\n{_process.Output}");
