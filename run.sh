@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # run.sh - run OrleansGuarantee on this machine.
 #
-# Starts Azurite (the Azure Storage emulator, table service only: cluster membership, grain state and
-# reminders live there) with a data folder that survives restarts, then one Orleans silo connected to
-# it, then the front door (web pages and the JSON API, an Orleans client). Runs until Ctrl+C (SIGINT)
+# Starts Azurite (the Azure Storage emulator: tables hold cluster membership, grain state and
+# reminders; queues carry the cycles' event streams) with a data folder that survives restarts, then
+# one Orleans silo connected to it, then the front door (web pages and the JSON API, an Orleans client). Runs until Ctrl+C (SIGINT)
 # or SIGTERM, then stops the front door, the silo and Azurite last, so the silo can still write to
 # storage while it shuts down.
 #
