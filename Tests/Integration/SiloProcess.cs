@@ -6,6 +6,7 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Azure.Data.Tables;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -145,13 +146,29 @@ public sealed class ClusterClientConnection : IAsyncDisposable
 
     public IClusterClient Client { get; }
 
-    public static async Task<ClusterClientConnection> ConnectAsync(SiloSettings settings)
+    /// <summary>Connects a client to the cluster of <paramref name="settings"/>.</summary>
+    /// <param name="withCycleStreams">
+    /// Also configure the cycle event stream provider (<see cref="CycleStreams.Provider"/>) on Azure Storage
+    /// queues exactly as the silo does (Silo/Program.cs), so the client can subscribe to cycle streams.
+    /// </param>
+    public static async Task<ClusterClientConnection> ConnectAsync(SiloSettings settings, bool withCycleStreams = false)
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
         builder.UseOrleansClient(client =>
         {
             client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(settings.ConnectionString));
+            if (withCycleStreams)
+            {
+                // Same queues as the silo: {service id, lower-case letters and digits only}-cycles-0..3.
+                var prefix = System.Text.RegularExpressions.Regex.Replace(settings.ServiceId.ToLowerInvariant(), "[^a-z0-9]", "");
+                var queues = new QueueServiceClient(settings.ConnectionString);
+                client.AddAzureQueueStreams(CycleStreams.Provider, b => b.ConfigureAzureQueue(ob => ob.Configure(o =>
+                {
+                    o.QueueServiceClient = queues;
+                    o.QueueNames = Enumerable.Range(0, 4).Select(n => $"{prefix}-cycles-{n}").ToList();
+                })));
+            }
             client.Configure<ClusterOptions>(o =>
             {
                 o.ClusterId = settings.ClusterId;
