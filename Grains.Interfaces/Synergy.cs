@@ -49,7 +49,7 @@ public sealed record StageView(
     [property: Id(8)] decimal ShareOfProduct,
     [property: Id(9)] decimal SynergyGain,
     [property: Id(10)] bool Joined,
-    /// <summary>"waiting", "running", "done" or "failed".</summary>
+    /// <summary>"waiting", "opening" (its deal is being opened and covered, or waits for cover: see Blocked), "running", "done" or "failed".</summary>
     [property: Id(11)] string Status,
     [property: Id(12)] string? DealId,
     [property: Id(13)] DealState? DealState,

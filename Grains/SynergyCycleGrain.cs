@@ -301,7 +301,7 @@ public sealed class SynergyCycleGrain(
             stage.Runs++;
             var operationId = $"{Id}:s{index}:r{stage.Runs}";
             stage.DealId = DealIds.For(stage.MemberId, operationId);
-            stage.Status = "running";
+            stage.Status = "opening"; // until its deal is accepted and covered
             S.DealHistory.Add(stage.DealId);
             await SaveAsync();
         }
@@ -314,6 +314,7 @@ public sealed class SynergyCycleGrain(
                 $"{S.Product}: stage {index + 1} of {S.Stages.Count} ({stage.Role})", clock.GetUtcNow().Add(StageDue), Id));
             var accepted = await deal.Accept(consumer);
             stage.DealState = accepted.State;
+            stage.Status = "running";
             stage.Blocked = null;
             Record("stage-deal-covered", index, $"Stage {index + 1}'s deal {accepted.Id} ({stage.MemberId} to {consumer}, {figures[index].CyclePrice:0.00}) is accepted and covered.");
         }
