@@ -191,6 +191,10 @@ public interface IMemberGrain : IGrainWithStringKey
     [Alias("AddDebt")]
     Task AddDebt(string debtId, string toMemberId, decimal amount);
 
+    /// <summary>Reduces this member's debt to <paramref name="toMemberId"/> after a repayment reached it. Idempotent by <paramref name="repaymentId"/>.</summary>
+    [Alias("ReduceDebt")]
+    Task ReduceDebt(string repaymentId, string toMemberId, decimal amount);
+
     /// <summary>Called by an arbitration case in which this member is a party or sits as a judge. Idempotent.</summary>
     [Alias("NoteCase")]
     Task NoteCase(string caseId);

@@ -149,6 +149,18 @@ public sealed class MemberGrain(
         await SaveAsync();
     }
 
+    public async Task ReduceDebt(string repaymentId, string toMemberId, decimal amount)
+    {
+        EnsureRegistered();
+        Ids.ValidateOperationId(repaymentId);
+        Money.Validate(amount);
+        if (!S.DebtIds.Add(repaymentId)) return;
+        var left = S.Debts.GetValueOrDefault(toMemberId) - amount;
+        if (left > 0) S.Debts[toMemberId] = left;
+        else S.Debts.Remove(toMemberId);
+        await SaveAsync();
+    }
+
     public async Task NoteCase(string caseId)
     {
         EnsureRegistered();

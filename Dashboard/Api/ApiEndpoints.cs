@@ -127,6 +127,11 @@ public static class ApiEndpoints
         .WithName("AskContact").WithSummary("Asks another member to be a contact; the contact exists once both have asked.")
         .ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapPost("/members/{id}/debts/{toMemberId}/repayments", async (string id, string toMemberId, MoneyRequest body, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(await service.RepayDebtAsync(Caller(context), id, toMemberId, body.OperationId, body.Amount)))
+        .WithName("RepayDebt").WithSummary("The member repays (part of) its debt to a member that paid for it, from its free balance. Idempotent by operationId.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
+
         api.MapGet("/members/{id}/deals", async (string id, GuaranteeService service, HttpContext context) =>
             TypedResults.Ok((await service.MemberDealsAsync(Caller(context), id)).Select(DealResponse.From).ToList()))
         .WithName("MemberDeals").WithSummary("The member's deals, most recent first (as the member).");

@@ -369,6 +369,16 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         _ => throw GuaranteeException.Invalid("invalid-fault", $"The fault must be provider, consumer, both or neither (got '{fault}')."),
     };
 
+    /// <summary>The member repays (part of) its debt to a member that paid for it (rule 16). Idempotent by operation id.</summary>
+    public async Task<RepaymentView> RepayDebtAsync(Actor actor, string memberId, string toMemberId, string? operationId, decimal? amount)
+    {
+        actor.MustBe(memberId);
+        Ids.Validate(toMemberId, "creditor");
+        Ids.ValidateOperationId(operationId);
+        Money.Validate(Required(amount, "amount"));
+        return await grains.GetGrain<IDebtRepaymentGrain>(RepaymentIds.For(memberId, operationId!)).Execute(memberId, toMemberId, amount!.Value);
+    }
+
     // ---- Synergy cycles ------------------------------------------------------------------------
 
     public async Task<CycleView> DesignCycleAsync(Actor actor, string? operationId, string? communityId, string? product, decimal? productValue,
