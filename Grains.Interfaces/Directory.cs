@@ -8,7 +8,29 @@ public sealed record MemberSummary(
     [property: Id(2)] MemberStatus Status,
     [property: Id(3)] AccountView Account,
     /// <summary>Grows with every stored change of the member; a partition keeps the highest it has seen.</summary>
-    [property: Id(4)] long Revision);
+    [property: Id(4)] long Revision,
+    /// <summary>The member's contacts for the navigator (rule 21): established contacts (strength 0) and accepted
+    /// guarantees either way (strength = the limit), one edge per other member, the strongest.</summary>
+    [property: Id(5)] IReadOnlyList<DirectoryEdge>? Contacts = null,
+    [property: Id(6)] IReadOnlyList<string>? Offers = null,
+    [property: Id(7)] IReadOnlyList<string>? Needs = null,
+    /// <summary>The sum of the limits of the member's accepted guarantors (rule 22 ranks loops by it).</summary>
+    [property: Id(8)] decimal Backing = 0m);
+
+/// <summary>One contact of a member as the directory indexes it; <see cref="Strength"/> is 0 for a plain contact
+/// and the guarantee limit for a guarantee.</summary>
+[GenerateSerializer, Immutable, Alias("og.DirectoryEdge")]
+public sealed record DirectoryEdge(
+    [property: Id(0)] string MemberId,
+    [property: Id(1)] decimal Strength);
+
+/// <summary>A non-expelled member's offers, needs and backing, for cycle proposals (rule 22).</summary>
+[GenerateSerializer, Immutable, Alias("og.DirectoryOffer")]
+public sealed record DirectoryOffer(
+    [property: Id(0)] string MemberId,
+    [property: Id(1)] IReadOnlyList<string> Offers,
+    [property: Id(2)] IReadOnlyList<string> Needs,
+    [property: Id(3)] decimal Backing);
 
 /// <summary>Member counts and ledger sums of one directory partition, or of a whole community.</summary>
 [GenerateSerializer, Immutable, Alias("og.DirectoryTotals")]
@@ -56,6 +78,23 @@ public interface IMemberDirectoryGrain : IGrainWithStringKey
 
     [Alias("ListMembers"), AlwaysInterleave]
     Task<IReadOnlyList<string>> ListMembers();
+
+    /// <summary>The contacts of those of <paramref name="memberIds"/> this partition holds and that are not expelled
+    /// (members with no contacts may be left out). Neighbours are listed as reported: the caller drops expelled ones.</summary>
+    [Alias("GetNeighbors")]
+    Task<IReadOnlyDictionary<string, IReadOnlyList<DirectoryEdge>>> GetNeighbors(IReadOnlyList<string> memberIds);
+
+    /// <summary>The partition's non-expelled members who offer <paramref name="skill"/> (case-insensitive).</summary>
+    [Alias("GetOffering")]
+    Task<IReadOnlyList<string>> GetOffering(string skill);
+
+    /// <summary>The status of those of <paramref name="memberIds"/> this partition knows.</summary>
+    [Alias("GetStatuses")]
+    Task<IReadOnlyDictionary<string, MemberStatus>> GetStatuses(IReadOnlyList<string> memberIds);
+
+    /// <summary>Every non-expelled member's offers, needs and backing.</summary>
+    [Alias("GetOffers")]
+    Task<IReadOnlyList<DirectoryOffer>> GetOffers();
 }
 
 public static class MemberDirectory

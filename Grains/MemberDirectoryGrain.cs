@@ -73,6 +73,48 @@ public sealed class MemberDirectoryGrain(
     public Task<IReadOnlyList<string>> ListMembers() =>
         Task.FromResult<IReadOnlyList<string>>(state.State.Members.Order(StringComparer.Ordinal).ToList());
 
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<DirectoryEdge>>> GetNeighbors(IReadOnlyList<string> memberIds)
+    {
+        ArgumentNullException.ThrowIfNull(memberIds);
+        if (_needsRefresh) await RefreshAsync();
+        var result = new Dictionary<string, IReadOnlyList<DirectoryEdge>>(StringComparer.Ordinal);
+        foreach (var id in memberIds)
+            if (_summaries.TryGetValue(id, out var s) && s.Status != MemberStatus.Expelled && s.Contacts is { Count: > 0 } edges)
+                result[id] = edges;
+        return result;
+    }
+
+    public async Task<IReadOnlyList<string>> GetOffering(string skill)
+    {
+        if (_needsRefresh) await RefreshAsync();
+        if (string.IsNullOrWhiteSpace(skill)) return [];
+        var wanted = skill.Trim();
+        return _summaries.Values
+            .Where(s => s.Status != MemberStatus.Expelled && s.Offers is not null
+                && s.Offers.Any(o => string.Equals(o, wanted, StringComparison.OrdinalIgnoreCase)))
+            .Select(s => s.MemberId).Order(StringComparer.Ordinal).ToList();
+    }
+
+    public async Task<IReadOnlyDictionary<string, MemberStatus>> GetStatuses(IReadOnlyList<string> memberIds)
+    {
+        ArgumentNullException.ThrowIfNull(memberIds);
+        if (_needsRefresh) await RefreshAsync();
+        var result = new Dictionary<string, MemberStatus>(StringComparer.Ordinal);
+        foreach (var id in memberIds)
+            if (_summaries.TryGetValue(id, out var s)) result[id] = s.Status;
+        return result;
+    }
+
+    public async Task<IReadOnlyList<DirectoryOffer>> GetOffers()
+    {
+        if (_needsRefresh) await RefreshAsync();
+        return _summaries.Values
+            .Where(s => s.Status != MemberStatus.Expelled && ((s.Offers?.Count ?? 0) > 0 || (s.Needs?.Count ?? 0) > 0))
+            .OrderBy(s => s.MemberId, StringComparer.Ordinal)
+            .Select(s => new DirectoryOffer(s.MemberId, s.Offers ?? [], s.Needs ?? [], s.Backing))
+            .ToList();
+    }
+
     /// <summary>Asks every member of the partition for its current summary (members answer this interleaved).</summary>
     private async Task RefreshAsync()
     {

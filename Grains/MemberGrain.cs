@@ -285,7 +285,28 @@ public sealed class MemberGrain(
         }, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan));
     }
 
-    private MemberSummary Summary() => new(Id, S.CommunityId!, Status().Status, S.Account.View(), S.Revision);
+    private MemberSummary Summary() => new(Id, S.CommunityId!, Status().Status, S.Account.View(), S.Revision,
+        ContactEdges(), S.Profile.Offers?.ToList() ?? [], S.Profile.Needs?.ToList() ?? [],
+        S.Guarantors.Values.Where(g => g.State == GuaranteeState.Accepted).Sum(g => g.Limit));
+
+    /// <summary>Rule 21: established contacts (strength 0) and accepted guarantees either way (strength = limit),
+    /// one edge per other member, the strongest.</summary>
+    private List<DirectoryEdge> ContactEdges()
+    {
+        var edges = new Dictionary<string, decimal>(StringComparer.Ordinal);
+        void Add(string other, decimal strength)
+        {
+            if (other == Id) return;
+            edges[other] = edges.TryGetValue(other, out var known) ? Math.Max(known, strength) : strength;
+        }
+        foreach (var c in S.Contacts.Values)
+            if (c.Established) Add(c.Other(Id), 0m);
+        foreach (var g in S.Guarantors.Values)
+            if (g.State == GuaranteeState.Accepted) Add(g.GuarantorId, g.Limit);
+        foreach (var g in S.Wards.Values)
+            if (g.State == GuaranteeState.Accepted) Add(g.WardId, g.Limit);
+        return edges.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new DirectoryEdge(e.Key, e.Value)).ToList();
+    }
 
     private (MemberStatus Status, string Reason) Status()
     {

@@ -24,6 +24,22 @@ public static class ApiEndpoints
         MapDeals(api);
         MapClaimsAndCases(api);
         MapCycles(api);
+        MapNavigator(api);
+    }
+
+    private static void MapNavigator(RouteGroupBuilder api)
+    {
+        api.MapGet("/members/{id}/paths", async (string id, string? to, string? skill, int? maxHops, int? limit, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok((await service.FindPathsAsync(Caller(context), id, to, skill, maxHops, limit)).Select(PathResponse.From).ToList()))
+        .WithName("FindPaths")
+        .WithSummary("The caller's shortest chains of contacts (at most maxHops, default 6) to a member (to) or to members offering a skill; limit defaults to 5.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/communities/{id}/cycle-proposals", async (string id, int? maxLength, int? limit, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok((await service.ProposeCyclesAsync(Caller(context), id, maxLength, limit)).Select(CycleProposalResponse.From).ToList()))
+        .WithName("CycleProposals")
+        .WithSummary("Closed offer/need loops of 2..maxLength (default 6) members, best first; limit defaults to 20.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
     }
 
     private static Actor Caller(HttpContext context) => Actor.From(context.User);

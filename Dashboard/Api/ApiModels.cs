@@ -227,3 +227,16 @@ public sealed record CycleEventResponse(long Seq, string Kind, int? StageIndex, 
 {
     public static CycleEventResponse From(CycleEvent e) => new(e.Seq, e.Kind, e.StageIndex, e.Description, ApiText.Of(e.State), e.At);
 }
+
+public sealed record PathResponse(IReadOnlyList<string> MemberIds, IReadOnlyList<decimal> Strengths, int Hops)
+{
+    public static PathResponse From(PathView p) => new(p.MemberIds, p.Strengths, p.Hops);
+}
+
+public sealed record CycleHopResponse(string MemberId, string Offers, string ToMemberId);
+
+public sealed record CycleProposalResponse(IReadOnlyList<CycleHopResponse> Hops, decimal WeakestBacking, string WeakestMemberId)
+{
+    public static CycleProposalResponse From(CycleProposalView p) =>
+        new(p.Hops.Select(h => new CycleHopResponse(h.MemberId, h.Offers, h.ToMemberId)).ToList(), p.WeakestBacking, p.WeakestMemberId);
+}

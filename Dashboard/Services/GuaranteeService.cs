@@ -206,6 +206,25 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         return await grains.GetGrain<IContactGrain>(GuaranteeKeys.For(memberId, otherId!)).Ask(memberId, otherId!);
     }
 
+    // ---- Navigator (rules 21-22) --------------------------------------------------------------
+
+    /// <summary>The caller's shortest chains of contacts to a named member or to members offering a skill.</summary>
+    public async Task<IReadOnlyList<PathView>> FindPathsAsync(Actor actor, string memberId, string? toMember, string? skill, int? maxHops, int? limit)
+    {
+        actor.MustBe(memberId);
+        if (!string.IsNullOrWhiteSpace(toMember)) Ids.Validate(toMember, "target member");
+        return await grains.GetGrain<INavigatorGrain>(actor.CommunityId!)
+            .FindPaths(memberId, toMember, skill?.Trim(), maxHops ?? 6, limit ?? 5);
+    }
+
+    /// <summary>Closed offer/need loops of the community (its members and operators).</summary>
+    public async Task<IReadOnlyList<CycleProposalView>> ProposeCyclesAsync(Actor actor, string communityId, int? maxLength, int? limit)
+    {
+        Ids.Validate(communityId, "community");
+        MustSeeCommunity(actor, communityId);
+        return await grains.GetGrain<INavigatorGrain>(communityId).ProposeCycles(maxLength ?? 6, limit ?? 20);
+    }
+
     // ---- Deals --------------------------------------------------------------------------------
 
     public async Task<DealView> ProposeDealAsync(Actor actor, ProposeDealInput input)

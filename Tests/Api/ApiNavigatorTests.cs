@@ -1,0 +1,73 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using static OrleansGuarantee.Tests.Api.ApiCommunity;
+
+namespace OrleansGuarantee.Tests.Api;
+
+/// <summary>The navigator endpoints: paths (as the member only) and cycle proposals (members and operators).</summary>
+[Collection(ApiCollection.Name)]
+public sealed class ApiNavigatorTests(ApiFixture api)
+{
+    private static async Task ContactAsync(ApiCommunity c, string a, string b)
+    {
+        await OkAsync(await (await c.As(a)).PostAsJsonAsync($"/api/members/{a}/contacts", new { memberId = b }));
+        var body = await OkAsync(await (await c.As(b)).PostAsJsonAsync($"/api/members/{b}/contacts", new { memberId = a }));
+        Assert.True((bool)body["established"]!);
+    }
+
+    [Fact]
+    public async Task Paths_over_http_as_the_member_only()
+    {
+        var c = await ApiCommunity.CreateAsync(api, founderDeposit: 0);
+        var (a, b, d) = (await c.SignUpAsync("a"), await c.SignUpAsync("b"), await c.SignUpAsync("d"));
+        await ContactAsync(c, a, b);
+        await ContactAsync(c, b, d);
+        await c.GuaranteeAsync(c.Founders[0], a, 400m);
+        var client = await c.As(a);
+
+        var paths = (await OkAsync(await client.GetAsync($"/api/members/{a}/paths?to={d}&maxHops=6&limit=5"))).AsArray();
+        var path = Assert.Single(paths)!;
+        Assert.Equal([a, b, d], path["memberIds"]!.AsArray().Select(n => (string)n!).ToArray());
+        Assert.Equal([0m, 0m], path["strengths"]!.AsArray().Select(Dec).ToArray());
+        Assert.Equal(2, (int)path["hops"]!);
+
+        var guarantor = Assert.Single((await OkAsync(await client.GetAsync($"/api/members/{a}/paths?to={c.Founders[0]}"))).AsArray())!;
+        Assert.Equal([400m], guarantor["strengths"]!.AsArray().Select(Dec).ToArray());
+
+        // Everyone signed up through ApiCommunity offers masonry: the nearest providers first.
+        var bySkill = (await OkAsync(await client.GetAsync($"/api/members/{a}/paths?skill=masonry"))).AsArray();
+        Assert.Equal([a, b], bySkill[0]!["memberIds"]!.AsArray().Select(n => (string)n!).ToArray());
+
+        await ExpectProblem(await (await c.As(b)).GetAsync($"/api/members/{a}/paths?to={d}"), HttpStatusCode.Forbidden, "not-yourself");
+        await ExpectProblem(await client.GetAsync($"/api/members/{a}/paths?to={d}&maxHops=9"), HttpStatusCode.BadRequest, "invalid-max-hops");
+        await ExpectProblem(await client.GetAsync($"/api/members/{a}/paths?to={d}&limit=0"), HttpStatusCode.BadRequest, "invalid-limit");
+        await ExpectProblem(await client.GetAsync($"/api/members/{a}/paths"), HttpStatusCode.BadRequest, "invalid-target");
+        await ExpectProblem(await client.GetAsync($"/api/members/{a}/paths?to=nobody-{a}"), HttpStatusCode.NotFound, "member-not-found");
+    }
+
+    [Fact]
+    public async Task Cycle_proposals_are_listed_for_members_and_operators()
+    {
+        var c = await ApiCommunity.CreateAsync(api, founderDeposit: 0);
+        var a = await c.SignUpAsync("a"); // offers masonry, needs timber
+        var b = await c.SignUpAsync("b");
+        await OkAsync(await (await c.As(b)).PutAsJsonAsync($"/api/members/{b}/profile",
+            new { name = "Member b", offers = new[] { "timber" }, needs = new[] { "masonry" } }));
+
+        var proposals = (await OkAsync(await (await c.As(a)).GetAsync($"/api/communities/{c.Id}/cycle-proposals?maxLength=6&limit=20"))).AsArray();
+        var loop = Assert.Single(proposals)!;
+        var hops = loop["hops"]!.AsArray();
+        Assert.Equal(2, hops.Count);
+        var byMember = hops.ToDictionary(h => (string)h!["memberId"]!, h => ((string)h!["offers"]!, (string)h!["toMemberId"]!));
+        Assert.Equal(("masonry", b), byMember[a]);
+        Assert.Equal(("timber", a), byMember[b]);
+
+        var asOperator = (await OkAsync(await c.Operator.GetAsync($"/api/communities/{c.Id}/cycle-proposals"))).AsArray();
+        Assert.Single(asOperator);
+
+        await ExpectProblem(await (await c.As(a)).GetAsync($"/api/communities/{c.Id}/cycle-proposals?maxLength=1"), HttpStatusCode.BadRequest, "invalid-max-length");
+        var other = await ApiCommunity.CreateAsync(api, founderDeposit: 0);
+        await ExpectProblem(await (await other.As(other.Founders[0])).GetAsync($"/api/communities/{c.Id}/cycle-proposals"), HttpStatusCode.Forbidden, "other-community");
+    }
+}
