@@ -1,7 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 using OrleansGuarantee.Domain;
 using OrleansGuarantee.Infrastructure;
 
@@ -320,8 +317,7 @@ public sealed class ArbitrationCaseGrain(
 
     private async Task ArmDeadlinesAsync()
     {
-        var minimum = ServiceProvider.GetService<IOptions<ReminderOptions>>()?.Value.MinimumReminderPeriod ?? TimeSpan.FromMinutes(1);
-        var period = minimum > TimeSpan.Zero ? minimum : TimeSpan.FromMinutes(1);
+        var period = ReminderPeriods.Shortest(ServiceProvider);
         var dueTime = TimeSpan.FromSeconds(Math.Max(1, Math.Min(S.VerdictWindowSeconds, S.AppealWindowSeconds)));
         await this.RegisterOrUpdateReminder(DeadlineReminder, dueTime < period ? dueTime : period, period);
     }

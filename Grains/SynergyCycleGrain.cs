@@ -1,7 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
-using Orleans.Configuration;
 using Orleans.Streams;
 using OrleansGuarantee.Domain;
 using OrleansGuarantee.Infrastructure;
@@ -358,8 +355,7 @@ public sealed class SynergyCycleGrain(
 
     private async Task ArmReminderAsync()
     {
-        var minimum = ServiceProvider.GetService<IOptions<ReminderOptions>>()?.Value.MinimumReminderPeriod ?? TimeSpan.FromMinutes(1);
-        var period = minimum > TimeSpan.Zero ? minimum : TimeSpan.FromMinutes(1);
+        var period = ReminderPeriods.Shortest(ServiceProvider);
         await this.RegisterOrUpdateReminder(ProgressReminder, period, period);
     }
 
