@@ -1,15 +1,15 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Mvc.Testing;
 using OrleansGuarantee.Dashboard.Components.Account;
 using OrleansGuarantee.Tests.Api;
+
+using static OrleansGuarantee.Tests.Web.PageBrowser;
 
 namespace OrleansGuarantee.Tests.Web;
 
 /// <summary>The member's account page, over HTTP against the real front door and a test cluster.</summary>
 [Collection(ApiCollection.Name)]
-public sealed partial class AccountPageTests(ApiFixture api)
+public sealed class AccountPageTests(ApiFixture api)
 {
     [Fact]
     public async Task A_member_signs_in_through_the_form_and_sees_status_and_balance_on_the_account_page()
@@ -20,7 +20,7 @@ public sealed partial class AccountPageTests(ApiFixture api)
         var reason = (string)(await c.MemberAsync(member))["statusReason"]!;
         Assert.StartsWith("Candidate", reason, StringComparison.Ordinal);
 
-        using var browser = api.Web.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
+        using var browser = Open(api);
 
         // Without the cookie the page sends the visitor to sign in.
         var anonymous = await browser.GetAsync("/account");
@@ -29,17 +29,7 @@ public sealed partial class AccountPageTests(ApiFixture api)
         Assert.Equal("/signin", PathOf(anonymous.Headers.Location));
 
         // Sign in through the page's own form, as a browser would.
-        var form = await browser.GetStringAsync("/signin");
-        var fields = new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = HiddenInput(form, "__RequestVerificationToken"),
-            ["_handler"] = HiddenInput(form, "_handler"),
-            ["Input.MemberId"] = member,
-            ["Input.Password"] = ApiCommunity.Password,
-        };
-        var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(fields));
-        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther,
-            $"Expected a redirect after signing in, got {(int)signIn.StatusCode}: {await signIn.Content.ReadAsStringAsync()}");
+        var signIn = await SignInAsync(browser, member);
         Assert.Equal("/account", PathOf(signIn.Headers.Location));
 
         var page = await browser.GetAsync("/account");
@@ -110,29 +100,4 @@ public sealed partial class AccountPageTests(ApiFixture api)
         Assert.Equal("not enough", state.Message);
         Assert.False(operation.IsPending); // a definite refusal drops the id
     }
-
-    private static string PathOf(Uri? location)
-    {
-        Assert.NotNull(location);
-        return location.IsAbsoluteUri ? location.AbsolutePath : location.OriginalString.Split('?', '#')[0];
-    }
-
-    private static string HiddenInput(string html, string name)
-    {
-        foreach (Match input in InputTag().Matches(html))
-        {
-            if (!input.Value.Contains($"name=\"{name}\"", StringComparison.Ordinal)) continue;
-            var value = ValueAttribute().Match(input.Value);
-            Assert.True(value.Success, $"The {name} input has no value: {input.Value}");
-            return WebUtility.HtmlDecode(value.Groups[1].Value);
-        }
-        Assert.Fail($"The sign-in form has no {name} input.");
-        return "";
-    }
-
-    [GeneratedRegex("<input[^>]*>", RegexOptions.IgnoreCase)]
-    private static partial Regex InputTag();
-
-    [GeneratedRegex("\\svalue=\"([^\"]*)\"", RegexOptions.IgnoreCase)]
-    private static partial Regex ValueAttribute();
 }

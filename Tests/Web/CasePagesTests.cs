@@ -7,6 +7,8 @@ using OrleansGuarantee.Dashboard.Components.Arbitration;
 using OrleansGuarantee.Tests.Api;
 using OrleansGuarantee.Tests.Cluster;
 
+using static OrleansGuarantee.Tests.Web.PageBrowser;
+
 namespace OrleansGuarantee.Tests.Web;
 
 /// <summary>
@@ -15,7 +17,7 @@ namespace OrleansGuarantee.Tests.Web;
 /// the /signin form with cookies.
 /// </summary>
 [Collection(ApiCollection.Name)]
-public sealed partial class CasePagesTests(ApiFixture api)
+public sealed class CasePagesTests(ApiFixture api)
 {
     private const string Reason = "The roof leaks after the first rain.";
 
@@ -235,18 +237,8 @@ public sealed partial class CasePagesTests(ApiFixture api)
     /// <summary>A cookie-keeping client signed in through the /signin page's own form, as a browser would.</summary>
     private async Task<HttpClient> SignInAsync(string memberId)
     {
-        var browser = api.Web.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
-        var form = await browser.GetStringAsync("/signin");
-        var fields = new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = HiddenInput(form, "__RequestVerificationToken"),
-            ["_handler"] = HiddenInput(form, "_handler"),
-            ["Input.MemberId"] = memberId,
-            ["Input.Password"] = ApiCommunity.Password,
-        };
-        var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(fields));
-        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther,
-            $"Expected a redirect after signing in, got {(int)signIn.StatusCode}: {await signIn.Content.ReadAsStringAsync()}");
+        var browser = Open(api);
+        await PageBrowser.SignInAsync(browser, memberId);
         return browser;
     }
 
@@ -267,29 +259,4 @@ public sealed partial class CasePagesTests(ApiFixture api)
         var end = html.IndexOf("</table>", start, StringComparison.Ordinal);
         return html[start..end];
     }
-
-    private static string PathOf(Uri? location)
-    {
-        Assert.NotNull(location);
-        return location.IsAbsoluteUri ? location.AbsolutePath : location.OriginalString.Split('?', '#')[0];
-    }
-
-    private static string HiddenInput(string html, string name)
-    {
-        foreach (Match input in InputTag().Matches(html))
-        {
-            if (!input.Value.Contains($"name=\"{name}\"", StringComparison.Ordinal)) continue;
-            var value = ValueAttribute().Match(input.Value);
-            Assert.True(value.Success, $"The {name} input has no value: {input.Value}");
-            return WebUtility.HtmlDecode(value.Groups[1].Value);
-        }
-        Assert.Fail($"The sign-in form has no {name} input.");
-        return "";
-    }
-
-    [GeneratedRegex("<input[^>]*>", RegexOptions.IgnoreCase)]
-    private static partial Regex InputTag();
-
-    [GeneratedRegex("\\svalue=\"([^\"]*)\"", RegexOptions.IgnoreCase)]
-    private static partial Regex ValueAttribute();
 }

@@ -1,0 +1,55 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Mvc.Testing;
+using OrleansGuarantee.Tests.Api;
+
+namespace OrleansGuarantee.Tests.Web;
+
+/// <summary>A cookie-keeping client of the front door that signs in through the /signin page's own form, as a browser would.</summary>
+public static partial class PageBrowser
+{
+    public static HttpClient Open(ApiFixture api) =>
+        api.Web.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
+
+    /// <summary>Posts the sign-in form with the page's antiforgery token; returns the redirect it answers with.</summary>
+    public static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string memberId)
+    {
+        var form = await browser.GetStringAsync("/signin");
+        var fields = new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = HiddenInput(form, "__RequestVerificationToken"),
+            ["_handler"] = HiddenInput(form, "_handler"),
+            ["Input.MemberId"] = memberId,
+            ["Input.Password"] = ApiCommunity.Password,
+        };
+        var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(fields));
+        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther,
+            $"Expected a redirect after signing in, got {(int)signIn.StatusCode}: {await signIn.Content.ReadAsStringAsync()}");
+        return signIn;
+    }
+
+    public static string PathOf(Uri? location)
+    {
+        Assert.NotNull(location);
+        return location.IsAbsoluteUri ? location.AbsolutePath : location.OriginalString.Split('?', '#')[0];
+    }
+
+    private static string HiddenInput(string html, string name)
+    {
+        foreach (Match input in InputTag().Matches(html))
+        {
+            if (!input.Value.Contains($"name=\"{name}\"", StringComparison.Ordinal)) continue;
+            var value = ValueAttribute().Match(input.Value);
+            Assert.True(value.Success, $"The {name} input has no value: {input.Value}");
+            return WebUtility.HtmlDecode(value.Groups[1].Value);
+        }
+        Assert.Fail($"The sign-in form has no {name} input.");
+        return "";
+    }
+
+    [GeneratedRegex("<input[^>]*>", RegexOptions.IgnoreCase)]
+    private static partial Regex InputTag();
+
+    [GeneratedRegex("\\svalue=\"([^\"]*)\"", RegexOptions.IgnoreCase)]
+    private static partial Regex ValueAttribute();
+}
