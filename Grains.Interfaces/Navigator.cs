@@ -24,6 +24,18 @@ public sealed record CycleProposalView(
     [property: Id(1)] decimal WeakestBacking,
     [property: Id(2)] string WeakestMemberId);
 
+/// <summary>The organizer turns a proposed loop into a draft synergy cycle (rule 22). <see cref="MarketPrices"/> holds
+/// one price for every stage or one per hop; <see cref="ProductValue"/> null means the sum of the market prices.</summary>
+[GenerateSerializer, Immutable, Alias("og.DraftCycleFromLoop")]
+public sealed record DraftCycleFromLoop(
+    [property: Id(0)] string OperationId,
+    [property: Id(1)] string OrganizerId,
+    [property: Id(2)] IReadOnlyList<CycleHopView?>? Hops,
+    [property: Id(3)] IReadOnlyList<decimal>? MarketPrices,
+    [property: Id(4)] string? Product,
+    [property: Id(5)] decimal? ProductValue,
+    [property: Id(6)] decimal? StageDiscount);
+
 /// <summary>
 /// The navigator of one community (keyed by community id): a stateless worker that searches the partitioned
 /// contact index of the member directory. It holds no graph; every query reads only the partitions it needs.
@@ -39,4 +51,9 @@ public interface INavigatorGrain : IGrainWithStringKey
     /// <summary>Closed offer/need loops of 2..<paramref name="maxLength"/> members, best first.</summary>
     [Alias("ProposeCycles")]
     Task<IReadOnlyList<CycleProposalView>> ProposeCycles(int maxLength, int limit);
+
+    /// <summary>Checks the loop against its members' current offers and needs and designs it as a draft cycle
+    /// organised by <see cref="DraftCycleFromLoop.OrganizerId"/> (a member of the loop). Idempotent by operation id.</summary>
+    [Alias("DraftCycle")]
+    Task<CycleView> DraftCycle(DraftCycleFromLoop command);
 }

@@ -40,6 +40,20 @@ public static class ApiEndpoints
         .WithName("CycleProposals")
         .WithSummary("Closed offer/need loops of 2..maxLength (default 6) members, best first; limit defaults to 20.")
         .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapPost("/cycles/from-proposal", async (DraftFromProposalRequest body, GuaranteeService service, HttpContext context) =>
+        {
+            if (body.MarketPrice is not null && body.MarketPrices is not null)
+                throw GuaranteeException.Invalid("ambiguous-prices", "Send either marketPrice (one for every stage) or marketPrices (one per hop), not both.");
+            var prices = body.MarketPrice is { } one ? [one] : body.MarketPrices;
+            var cycle = await service.DraftCycleFromProposalAsync(Caller(context), body.OperationId, body.CommunityId,
+                body.Hops?.Select(h => h is null ? null : new CycleHopView(h.MemberId ?? "", h.Offers ?? "", h.ToMemberId ?? "")).ToList(),
+                prices, body.Product, body.ProductValue, body.StageDiscount);
+            return TypedResults.Created($"/api/cycles/{cycle.Id}", CycleResponse.From(cycle));
+        })
+        .WithName("DraftCycleFromProposal")
+        .WithSummary("A member of a proposed loop turns it into a draft cycle they organise: stages follow the loop from the caller's own hop. Idempotent by the optional operationId.")
+        .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict);
     }
 
     private static Actor Caller(HttpContext context) => Actor.From(context.User);

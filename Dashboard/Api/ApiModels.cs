@@ -53,6 +53,11 @@ public sealed record DesignCycleRequest(string? OperationId, string? CommunityId
 
 public sealed record ReassignRequest(string? MemberId);
 
+public sealed record ProposalHopRequest(string? MemberId, string? Offers, string? ToMemberId);
+
+public sealed record DraftFromProposalRequest(string? OperationId, string? CommunityId, List<ProposalHopRequest?>? Hops,
+    decimal? MarketPrice, List<decimal>? MarketPrices, string? Product, decimal? ProductValue, decimal? StageDiscount);
+
 // Responses.
 
 public sealed record FounderResponse(string Id, string Name);

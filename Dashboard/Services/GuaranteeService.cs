@@ -225,6 +225,20 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         return await grains.GetGrain<INavigatorGrain>(communityId).ProposeCycles(maxLength ?? 6, limit ?? 20);
     }
 
+    /// <summary>The caller (a member of the loop) turns a proposed loop into a draft cycle they organise (rule 22).</summary>
+    public async Task<CycleView> DraftCycleFromProposalAsync(Actor actor, string? operationId, string? communityId,
+        IReadOnlyList<CycleHopView?>? hops, IReadOnlyList<decimal>? marketPrices, string? product, decimal? productValue, decimal? stageDiscount)
+    {
+        var organizer = actor.MustBeMember();
+        operationId ??= Guid.NewGuid().ToString("N");
+        Ids.ValidateOperationId(operationId);
+        Ids.Validate(communityId, "community");
+        if (communityId != actor.CommunityId)
+            throw GuaranteeException.Forbidden("other-community", $"You can organize cycles only in your own community ({actor.CommunityId}).");
+        return await grains.GetGrain<INavigatorGrain>(communityId!)
+            .DraftCycle(new DraftCycleFromLoop(operationId, organizer, hops, marketPrices, product, productValue, stageDiscount));
+    }
+
     // ---- Deals --------------------------------------------------------------------------------
 
     public async Task<DealView> ProposeDealAsync(Actor actor, ProposeDealInput input)

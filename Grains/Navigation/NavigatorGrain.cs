@@ -43,6 +43,31 @@ public sealed class NavigatorGrain : Grain, INavigatorGrain
             .ToList();
     }
 
+    public async Task<CycleView> DraftCycle(DraftCycleFromLoop command)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        Ids.ValidateOperationId(command.OperationId);
+        var request = new DraftRequest(
+            command.Hops?.Select(h => h is null ? null : new CycleHop(h.MemberId, h.Offers, h.ToMemberId)).ToList(),
+            command.OrganizerId, command.MarketPrices, command.Product, command.ProductValue);
+        var plan = CycleDraft.Plan(request);
+
+        // The proposal may be stale: read the loop's members as they are now (each from its own grain, in parallel).
+        var hops = CycleDraft.CheckShape(request.Hops);
+        var views = await Task.WhenAll(hops.Select(h => GrainFactory.GetGrain<IMemberGrain>(h.MemberId).Get()));
+        var members = new Dictionary<string, MemberOffer>(StringComparer.Ordinal);
+        foreach (var view in views)
+        {
+            if (view.CommunityId != CommunityId || view.Status == MemberStatus.Expelled) continue;
+            members[view.Id] = new MemberOffer(view.Id, view.Profile.Offers, view.Profile.Needs);
+        }
+        CycleDraft.CheckAgainst(hops, members);
+
+        var design = new DesignCycle(command.OperationId, command.OrganizerId, CommunityId, plan.Product, plan.ProductValue,
+            command.StageDiscount, plan.Stages);
+        return await GrainFactory.GetGrain<ISynergyCycleGrain>(CycleIds.For(command.OrganizerId, command.OperationId)).Design(design);
+    }
+
     /// <summary>A graph with no members: lets <see cref="PathSearch"/> validate parameters without any read.</summary>
     private sealed class EmptyGraph : IContactGraph
     {

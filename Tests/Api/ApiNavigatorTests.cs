@@ -70,4 +70,48 @@ public sealed class ApiNavigatorTests(ApiFixture api)
         var other = await ApiCommunity.CreateAsync(api, founderDeposit: 0);
         await ExpectProblem(await (await other.As(other.Founders[0])).GetAsync($"/api/communities/{c.Id}/cycle-proposals"), HttpStatusCode.Forbidden, "other-community");
     }
+
+    [Fact]
+    public async Task A_member_of_a_proposed_loop_turns_it_into_a_draft_cycle_in_one_action()
+    {
+        var c = await ApiCommunity.CreateAsync(api, founderDeposit: 0);
+        var a = await c.SignUpAsync("a"); // offers masonry, needs timber
+        var b = await c.SignUpAsync("b");
+        var d = await c.SignUpAsync("d");
+        await OkAsync(await (await c.As(b)).PutAsJsonAsync($"/api/members/{b}/profile", new { name = "Member b", offers = new[] { "timber" }, needs = new[] { "glass" } }));
+        await OkAsync(await (await c.As(d)).PutAsJsonAsync($"/api/members/{d}/profile", new { name = "Member d", offers = new[] { "glass" }, needs = new[] { "masonry" } }));
+
+        var loop = Assert.Single((await OkAsync(await (await c.As(b)).GetAsync($"/api/communities/{c.Id}/cycle-proposals"))).AsArray())!;
+        var hops = loop["hops"]!.AsArray().Select(h => new { memberId = (string)h!["memberId"]!, offers = (string)h["offers"]!, toMemberId = (string)h["toMemberId"]! }).ToArray();
+        var operationId = Guid.NewGuid().ToString("N");
+        var request = new { operationId, communityId = c.Id, hops, marketPrice = 120m };
+
+        var created = await Expect(await (await c.As(b)).PostAsJsonAsync("/api/cycles/from-proposal", request), HttpStatusCode.Created);
+        Assert.Equal(b, (string)created["organizerId"]!);
+        Assert.Equal("recruiting", (string)created["state"]!);
+        var stages = created["stages"]!.AsArray();
+        // Starts at the organizer's own hop; the last stage (d gives glass) delivers to the organizer.
+        Assert.Equal([b, a, d], stages.Select(s => (string)s!["memberId"]!).ToArray());
+        Assert.Equal(["timber", "masonry", "glass"], stages.Select(s => (string)s!["role"]!).ToArray());
+        Assert.All(stages, s => Assert.Equal(120m, Dec(s!["marketPrice"])));
+        Assert.Equal(360m, Dec(created["productValue"]));
+
+        // The same operation again is the same draft; the cycle is readable and its stages can be joined.
+        var again = await Expect(await (await c.As(b)).PostAsJsonAsync("/api/cycles/from-proposal", request), HttpStatusCode.Created);
+        Assert.Equal((string)created["id"]!, (string)again["id"]!);
+        var joined = await OkAsync(await (await c.As(a)).PostAsync($"/api/cycles/{(string)created["id"]!}/stages/1/join", null));
+        Assert.True((bool)joined["stages"]![1]!["joined"]!);
+
+        // Refusals: someone outside the loop, a loop that no longer holds, a broken loop, the operator, ambiguous prices.
+        var outsider = await c.SignUpAsync("o");
+        await ExpectProblem(await (await c.As(outsider)).PostAsJsonAsync("/api/cycles/from-proposal", request with { operationId = Guid.NewGuid().ToString("N") }), HttpStatusCode.Forbidden, "not-in-loop");
+        await ExpectProblem(await c.Operator.PostAsJsonAsync("/api/cycles/from-proposal", request), HttpStatusCode.Forbidden, "operator-cannot-act");
+        await ExpectProblem(await (await c.As(b)).PostAsJsonAsync("/api/cycles/from-proposal",
+            new { communityId = c.Id, hops = hops.Take(2).ToArray(), marketPrice = 10m }), HttpStatusCode.BadRequest, "invalid-loop");
+        await ExpectProblem(await (await c.As(b)).PostAsJsonAsync("/api/cycles/from-proposal",
+            new { communityId = c.Id, hops, marketPrice = 10m, marketPrices = new[] { 1m, 2m, 3m } }), HttpStatusCode.BadRequest, "ambiguous-prices");
+        await OkAsync(await (await c.As(d)).PutAsJsonAsync($"/api/members/{d}/profile", new { name = "Member d", offers = new[] { "glass" }, needs = new[] { "paint" } }));
+        await ExpectProblem(await (await c.As(b)).PostAsJsonAsync("/api/cycles/from-proposal", request with { operationId = Guid.NewGuid().ToString("N") }),
+            HttpStatusCode.Conflict, "loop-out-of-date");
+    }
 }
