@@ -63,6 +63,19 @@ public sealed class ApiCommunity
         return id;
     }
 
+    /// <summary>Both members ask each other: an established contact.</summary>
+    public async Task ContactAsync(string a, string b)
+    {
+        await OkAsync(await (await As(a)).PostAsJsonAsync($"/api/members/{a}/contacts", new { memberId = b }));
+        var body = await OkAsync(await (await As(b)).PostAsJsonAsync($"/api/members/{b}/contacts", new { memberId = a }));
+        Assert.True((bool)body["established"]!);
+    }
+
+    /// <summary>Replaces the member's offers and needs.</summary>
+    public async Task OffersAsync(string memberId, string[] offers, string[] needs) =>
+        await OkAsync(await (await As(memberId)).PutAsJsonAsync($"/api/members/{memberId}/profile",
+            new { name = $"Member {memberId}", offers, needs }));
+
     public async Task<JsonNode> DepositAsync(string memberId, decimal amount, string? operationId = null) =>
         await OkAsync(await (await As(memberId)).PostAsJsonAsync($"/api/members/{memberId}/deposits",
             new { operationId = operationId ?? TestCommunity.Unique("dep"), amount }));

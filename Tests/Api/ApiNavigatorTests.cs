@@ -9,20 +9,13 @@ namespace OrleansGuarantee.Tests.Api;
 [Collection(ApiCollection.Name)]
 public sealed class ApiNavigatorTests(ApiFixture api)
 {
-    private static async Task ContactAsync(ApiCommunity c, string a, string b)
-    {
-        await OkAsync(await (await c.As(a)).PostAsJsonAsync($"/api/members/{a}/contacts", new { memberId = b }));
-        var body = await OkAsync(await (await c.As(b)).PostAsJsonAsync($"/api/members/{b}/contacts", new { memberId = a }));
-        Assert.True((bool)body["established"]!);
-    }
-
     [Fact]
     public async Task Paths_over_http_as_the_member_only()
     {
         var c = await ApiCommunity.CreateAsync(api, founderDeposit: 0);
         var (a, b, d) = (await c.SignUpAsync("a"), await c.SignUpAsync("b"), await c.SignUpAsync("d"));
-        await ContactAsync(c, a, b);
-        await ContactAsync(c, b, d);
+        await c.ContactAsync(a, b);
+        await c.ContactAsync(b, d);
         await c.GuaranteeAsync(c.Founders[0], a, 400m);
         var client = await c.As(a);
 
