@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansGuarantee.Journal;
 using OrleansGuarantee.Domain;
 using OrleansGuarantee.Infrastructure;
 
@@ -44,6 +45,8 @@ public sealed class ArbitrationCaseState
     [Id(15)] public Settlement? Settlement { get; set; }
     /// <summary>Everyone who sat on a panel of this case (never sits again).</summary>
     [Id(16)] public HashSet<string> Sat { get; set; } = new(StringComparer.Ordinal);
+    /// <summary>Journal records of votes, verdicts and escalations not yet confirmed by the journal (rule 23).</summary>
+    [Id(17)] public JournalOutbox Journal { get; set; } = new();
 }
 
 /// <summary>
@@ -58,6 +61,8 @@ public sealed class ArbitrationCaseGrain(
     ILogger<ArbitrationCaseGrain> logger) : Grain, IArbitrationCaseGrain, IRemindable
 {
     private const string DeadlineReminder = "case-deadlines";
+
+    private JournalDelivery? _journal;
 
     private ArbitrationCaseState S => state.State;
     private string Id => this.GetPrimaryKeyString();
@@ -97,7 +102,7 @@ public sealed class ArbitrationCaseGrain(
         var candidates = await GuarantorsOfAsync([S.ProviderId, S.ConsumerId]);
         Convene(1, candidates, "The guarantors of both parties.");
         await ArmDeadlinesAsync();
-        await state.PersistAsync(this);
+        await SaveAsync();
         await NotifyAsync();
         return View();
     }
@@ -142,6 +147,8 @@ public sealed class ArbitrationCaseGrain(
         };
 
         level.Votes[judgeId] = new VoteRecord(judgeId, fault, share, fault == Fault.Neither ? 0 : compensation, clock.GetUtcNow());
+        Journal("vote", new { @case = Id, level = level.Level, judge = judgeId, fault = fault.ToString(), providerShare = share,
+            compensation = level.Votes[judgeId].Compensation });
         await DecideAsync(deadlinePassed: false);
         return View();
     }
@@ -155,7 +162,11 @@ public sealed class ArbitrationCaseGrain(
         if (S.State is CaseState.Executing or CaseState.Closed) return View();
         if (S.State != CaseState.AwaitingParties)
             throw GuaranteeException.Conflict("no-verdict", $"Case {Id} has no verdict to accept yet (level {level.Level} is voting).");
-        if (!level.AcceptedBy.Contains(partyId)) level.AcceptedBy.Add(partyId);
+        if (!level.AcceptedBy.Contains(partyId))
+        {
+            level.AcceptedBy.Add(partyId);
+            Journal("verdict-accepted", new { @case = Id, level = level.Level, party = partyId });
+        }
         if (level.AcceptedBy.Contains(S.ProviderId) && level.AcceptedBy.Contains(S.ConsumerId))
         {
             level.Outcome = CaseLevelOutcome.Final;
@@ -164,7 +175,7 @@ public sealed class ArbitrationCaseGrain(
         }
         else
         {
-            await state.PersistAsync(this);
+            await SaveAsync();
         }
         return View();
     }
@@ -183,6 +194,7 @@ public sealed class ArbitrationCaseGrain(
             throw GuaranteeException.Conflict("already-accepted", $"{partyId} has accepted this verdict and cannot appeal it.");
         level.Outcome = CaseLevelOutcome.Appealed;
         level.AppealedBy = partyId;
+        Journal("appeal", new { @case = Id, level = level.Level, party = partyId });
         await EscalateAsync($"{partyId} appealed the verdict of level {level.Level}.");
         return View();
     }
@@ -238,7 +250,7 @@ public sealed class ArbitrationCaseGrain(
         switch (tally.Status)
         {
             case TallyStatus.Open:
-                await state.PersistAsync(this);
+                await SaveAsync();
                 return;
             case TallyStatus.Deadlocked:
                 level.Outcome = CaseLevelOutcome.Escalated;
@@ -248,6 +260,8 @@ public sealed class ArbitrationCaseGrain(
         }
         level.Verdict = tally.Verdict;
         level.Note = tally.Explanation;
+        Journal("verdict", new { @case = Id, level = level.Level, council = level.IsCouncil, fault = tally.Verdict!.Fault.ToString(),
+            providerShare = tally.Verdict.ProviderShare, compensation = tally.Verdict.Compensation, why = tally.Explanation });
         if (level.IsCouncil)
         {
             level.Outcome = CaseLevelOutcome.Final;
@@ -257,7 +271,7 @@ public sealed class ArbitrationCaseGrain(
         level.Outcome = CaseLevelOutcome.Decided;
         level.AppealDeadline = clock.GetUtcNow().AddSeconds(S.AppealWindowSeconds);
         S.State = CaseState.AwaitingParties;
-        await state.PersistAsync(this);
+        await SaveAsync();
     }
 
     /// <summary>The next panel sits: the guarantors of the current panel's judges (or the founders' council).</summary>
@@ -266,9 +280,26 @@ public sealed class ArbitrationCaseGrain(
         var candidates = await GuarantorsOfAsync(Current.Panel);
         Convene(Current.Level + 1, candidates, why);
         S.State = CaseState.Voting;
-        await state.PersistAsync(this);
+        await SaveAsync();
         await NotifyAsync();
     }
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        _journal = new JournalDelivery(this, GrainFactory, $"case:{Id}", () => S.Journal, () => Exists ? S.CommunityId : null, logger);
+        if (Exists && S.Journal.Pending.Count > 0)
+            this.RegisterGrainTimer(async _ => await _journal.FlushAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        return base.OnActivateAsync(cancellationToken);
+    }
+
+    /// <summary>Stores the case (its journal records with it), then delivers the records.</summary>
+    private async Task SaveAsync()
+    {
+        await state.PersistAsync(this);
+        await _journal!.FlushAsync();
+    }
+
+    private void Journal(string kind, object data) => S.Journal.Add($"case:{Id}", kind, data, clock.GetUtcNow());
 
     private void Convene(int levelNumber, IReadOnlyList<string> candidates, string why)
     {
@@ -276,6 +307,8 @@ public sealed class ArbitrationCaseGrain(
         var (panel, council) = PanelSelector.Select(levelNumber, S.MaxLevels, candidates, parties, S.Sat,
             new HashSet<string>(S.Founders, StringComparer.Ordinal));
         foreach (var judge in panel) S.Sat.Add(judge);
+        Journal(levelNumber == 1 ? "case-opened" : "case-escalated",
+            new { @case = Id, deal = S.DealId, level = levelNumber, council, panel, why });
         S.Levels.Add(new CaseLevelState
         {
             Level = levelNumber,
@@ -291,8 +324,10 @@ public sealed class ArbitrationCaseGrain(
     private async Task FinalizeAsync(Verdict verdict)
     {
         S.FinalVerdict = verdict;
+        Journal("final-verdict", new { @case = Id, deal = S.DealId, fault = verdict.Fault.ToString(), providerShare = verdict.ProviderShare,
+            compensation = verdict.Compensation });
         S.State = CaseState.Executing;
-        await state.PersistAsync(this);
+        await SaveAsync();
         try
         {
             await ExecuteAsync();
@@ -310,7 +345,7 @@ public sealed class ArbitrationCaseGrain(
         var deal = await GrainFactory.GetGrain<IDealGrain>(S.DealId!).Settle(Id, S.FinalVerdict!);
         S.Settlement = deal.Settlement;
         S.State = CaseState.Closed;
-        await state.PersistAsync(this);
+        await SaveAsync();
         var reminder = await this.GetReminder(DeadlineReminder);
         if (reminder is not null) await this.UnregisterReminder(reminder);
     }

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
 using OrleansGuarantee.Domain;
 using OrleansGuarantee.Infrastructure;
+using OrleansGuarantee.Journal;
 
 namespace OrleansGuarantee;
 
@@ -33,6 +34,8 @@ public sealed class MemberState
     /// <summary>Debt records applied, by debt id (so a repeat adds nothing).</summary>
     [Id(15)] public HashSet<string> DebtIds { get; set; } = new(StringComparer.Ordinal);
     [Id(16)] public List<string> Cases { get; set; } = [];
+    /// <summary>Journal records of this member's money movements and guarantee changes not yet confirmed by the journal.</summary>
+    [Id(17)] public JournalOutbox Journal { get; set; } = new();
 }
 
 public sealed class MemberGrain(
@@ -46,6 +49,7 @@ public sealed class MemberGrain(
 
     private long _reportedRevision = -1;
     private IGrainTimer? _reportRetry;
+    private JournalDelivery? _journal;
 
     private MemberState S => state.State;
     private string Id => this.GetPrimaryKeyString();
@@ -53,10 +57,14 @@ public sealed class MemberGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        // The last report before a crash may have been lost: report once more, soon after activation.
+        _journal = new JournalDelivery(this, GrainFactory, JournalSource, () => S.Journal, () => S.CommunityId, logger);
+        // The last report before a crash may have been lost: report once more, soon after activation. Journal records
+        // stored but not confirmed before a crash are delivered again the same way.
         if (Registered) ScheduleReport(TimeSpan.Zero);
         return base.OnActivateAsync(cancellationToken);
     }
+
+    private string JournalSource => $"member:{Id}";
 
     public async Task<MemberView> SignUp(string communityId, MemberProfile profile, string? passwordHash)
     {
@@ -225,6 +233,15 @@ public sealed class MemberGrain(
         var other = record.WardId == Id ? record.GuarantorId : record.WardId;
         if (book.TryGetValue(other, out var known) && known.Version >= record.Version) return;
         book[other] = record;
+        // Each guarantee change is journalled once, by its ward (the guarantor's copy is the same change).
+        if (record.WardId == Id)
+            S.Journal.Add(JournalSource, "guarantee-" + record.State.ToString().ToLowerInvariant(), new
+            {
+                guarantor = record.GuarantorId,
+                ward = record.WardId,
+                limit = record.Limit,
+                version = record.Version,
+            }, record.At);
         if (Status().Status == MemberStatus.Active) S.WasEverActive = true;
         if (Status().Status == MemberStatus.Expelled) S.Expelled = true; // rule 5: expulsion stays
         await SaveAsync();
@@ -237,9 +254,21 @@ public sealed class MemberGrain(
         var result = entry();
         if (S.Account.Version != before)
         {
+            // The movement and its journal record are stored in the same write (rule 23).
+            var moved = S.Account.RecentEntries[^1];
+            S.Journal.Add(JournalSource, moved.Kind, new
+            {
+                member = Id,
+                amount = moved.Amount,
+                balanceAfter = moved.BalanceAfter,
+                heldAfter = moved.HeldAfter,
+                operationId = moved.OperationId,
+                reference = moved.Reference,
+            }, moved.At);
             await SaveAsync(report: false);
             faults.At(FaultPoints.MemberAfterWrite, Id);
             await ReportAsync();
+            await _journal!.FlushAsync();
         }
         return result;
     }
@@ -249,7 +278,11 @@ public sealed class MemberGrain(
     {
         S.Revision++;
         await state.PersistAsync(this);
-        if (report) await ReportAsync();
+        if (report)
+        {
+            await ReportAsync();
+            await _journal!.FlushAsync();
+        }
     }
 
     /// <summary>
@@ -282,6 +315,7 @@ public sealed class MemberGrain(
             _reportRetry?.Dispose();
             _reportRetry = null;
             await ReportAsync();
+            await _journal!.FlushAsync();
         }, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan));
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OrleansGuarantee.Journal;
 using Orleans.Streams;
 using OrleansGuarantee.Domain;
 using OrleansGuarantee.Infrastructure;
@@ -42,6 +43,8 @@ public sealed class SynergyCycleState
     [Id(13)] public DateTimeOffset CreatedAt { get; set; }
     [Id(14)] public DateTimeOffset? CompletedAt { get; set; }
     [Id(15)] public List<string> DealHistory { get; set; } = [];
+    /// <summary>Journal records of this cycle's steps not yet confirmed by the journal (rule 23).</summary>
+    [Id(16)] public JournalOutbox Journal { get; set; } = new();
 }
 
 /// <summary>
@@ -65,10 +68,17 @@ public sealed class SynergyCycleGrain(
     private string Id => this.GetPrimaryKeyString();
     private bool Exists => S.OperationId is not null;
 
+    private JournalDelivery? _journal;
+
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (Exists && S.PublishedSeq < S.Events.Count)
-            this.RegisterGrainTimer(async _ => await PublishAsync(), new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
+        _journal = new JournalDelivery(this, GrainFactory, $"cycle:{Id}", () => S.Journal, () => Exists ? S.CommunityId : null, logger);
+        if (Exists && (S.PublishedSeq < S.Events.Count || S.Journal.Pending.Count > 0))
+            this.RegisterGrainTimer(async _ =>
+            {
+                await PublishAsync();
+                await _journal.FlushAsync();
+            }, new GrainTimerCreationOptions(TimeSpan.Zero, Timeout.InfiniteTimeSpan));
         return base.OnActivateAsync(cancellationToken);
     }
 
@@ -325,14 +335,20 @@ public sealed class SynergyCycleGrain(
         await SaveAsync();
     }
 
-    private void Record(string kind, int? stage, string description) =>
-        S.Events.Add(new CycleEvent(Id, S.Events.Count + 1, kind, stage, description, S.State, clock.GetUtcNow()));
+    private void Record(string kind, int? stage, string description)
+    {
+        var e = new CycleEvent(Id, S.Events.Count + 1, kind, stage, description, S.State, clock.GetUtcNow());
+        S.Events.Add(e);
+        // Every cycle step is journalled (rule 23), stored in the same write as the step.
+        S.Journal.Add($"cycle:{Id}", "cycle-" + kind, new { cycle = Id, eventSeq = e.Seq, stage, state = e.State.ToString(), description }, e.At);
+    }
 
     /// <summary>Stores the state (events included), then publishes the events not yet on the stream.</summary>
     private async Task SaveAsync()
     {
         await state.PersistAsync(this);
         await PublishAsync();
+        await _journal!.FlushAsync();
     }
 
     private async Task PublishAsync()

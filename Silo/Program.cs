@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using Azure.Data.Tables;
 using Azure.Storage.Queues;
@@ -14,6 +15,9 @@ using OrleansGuarantee.Infrastructure;
 var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
 var settings = SiloSettings.From(builder.Configuration);
 
+// The journal's chains live in their own Azure table, next to the grain state (rule 23).
+builder.Services.AddSingleton<OrleansGuarantee.Journal.IJournalStore>(
+    new OrleansGuarantee.Journal.AzureTableJournalStore(new TableServiceClient(settings.StorageConnectionString)));
 builder.Services.AddGuaranteeGrainServices();
 builder.UseOrleans(silo =>
 {

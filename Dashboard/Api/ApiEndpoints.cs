@@ -115,6 +115,18 @@ public static class ApiEndpoints
         .WithSummary("Ledger totals; deposited - withdrawn == sumOfBalances. refresh=true asks every member again.")
         .ProducesProblem(StatusCodes.Status404NotFound);
 
+        api.MapGet("/communities/{id}/journal", async (string id, long? after, int? limit, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok((await service.JournalAsync(Caller(context), id, after, limit)).Select(JournalEntryResponse.From).ToList()))
+        .WithName("GetJournal")
+        .WithSummary("Journal entries numbered above after (default 0), in order, at most limit (default 100, at most 1000). Each carries the hash of the entry before it in its chain.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
+        api.MapGet("/communities/{id}/journal/verify", async (string id, GuaranteeService service, HttpContext context) =>
+            TypedResults.Ok(JournalVerifyResponse.From(await service.VerifyJournalAsync(Caller(context), id))))
+        .WithName("VerifyJournal")
+        .WithSummary("Re-hashes every stored journal entry; names the first bad entry, if any.")
+        .ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapPost("/communities/{id}/members", async (string id, SignUpRequest body, GuaranteeService service) =>
         {
             var member = await service.SignUpAsync(id, new SignUpInput(body.Id, body.Name, body.Password, body.Offers, body.Needs, body.Location));

@@ -245,3 +245,30 @@ public sealed record CycleProposalResponse(IReadOnlyList<CycleHopResponse> Hops,
     public static CycleProposalResponse From(CycleProposalView p) =>
         new(p.Hops.Select(h => new CycleHopResponse(h.MemberId, h.Offers, h.ToMemberId)).ToList(), p.WeakestBacking, p.WeakestMemberId);
 }
+
+/// <summary>A journal entry (API.md "Journal"); <c>chain</c>, <c>source</c> and <c>sourceSeq</c> say which chain holds it
+/// and which grain recorded it.</summary>
+public sealed record JournalEntryResponse(long Seq, DateTimeOffset At, string Kind, System.Text.Json.JsonElement Data,
+    string PreviousHash, string Hash, int Chain, string Source, long SourceSeq)
+{
+    public static JournalEntryResponse From(JournalEntry e)
+    {
+        System.Text.Json.JsonElement data;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(e.Data);
+            data = doc.RootElement.Clone();
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // A changed entry may no longer be JSON: show it as it is stored (verify names it).
+            data = System.Text.Json.JsonSerializer.SerializeToElement(e.Data);
+        }
+        return new JournalEntryResponse(e.Seq, e.At, e.Kind, data, e.PreviousHash, e.Hash, e.Partition, e.SourceId, e.SourceSeq);
+    }
+}
+
+public sealed record JournalVerifyResponse(bool Ok, long Entries, long? FirstBadSeq, string? Problem)
+{
+    public static JournalVerifyResponse From(JournalVerification v) => new(v.Ok, v.Entries, v.FirstBadSeq, v.Problem);
+}

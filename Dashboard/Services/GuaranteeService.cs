@@ -206,6 +206,40 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         return await grains.GetGrain<IContactGrain>(GuaranteeKeys.For(memberId, otherId!)).Ask(memberId, otherId!);
     }
 
+    // ---- Journal (rule 23) ---------------------------------------------------------------------
+
+    /// <summary>The community's journal entries numbered above <paramref name="after"/>, in order: each chain is read
+    /// from the first of its entries above that number, and the chains' pages are merged.</summary>
+    public async Task<IReadOnlyList<JournalEntry>> JournalAsync(Actor actor, string communityId, long? after, int? limit)
+    {
+        await CommunityAsync(actor, communityId);
+        var from = after ?? 0;
+        var take = limit ?? 100;
+        if (from < 0) throw GuaranteeException.Invalid("invalid-parameter", "after must be 0 or more.");
+        if (take is < 1 or > 1000) throw GuaranteeException.Invalid("invalid-limit", "limit must be between 1 and 1000.");
+        var pages = await Task.WhenAll(Enumerable.Range(0, JournalPartitions.Count).Select(p =>
+            grains.GetGrain<IJournalGrain>(JournalPartitions.KeyOf(communityId, p)).Read(JournalPartitions.LocalAtOrBelow(p, from), take)));
+        return pages.SelectMany(page => page).Where(e => e.Seq > from).OrderBy(e => e.Seq).Take(take).ToList();
+    }
+
+    /// <summary>Re-hashes every chain of the community's journal; the first bad entry is the lowest-numbered one found.</summary>
+    public async Task<JournalVerification> VerifyJournalAsync(Actor actor, string communityId)
+    {
+        await CommunityAsync(actor, communityId);
+        var chains = await Task.WhenAll(Enumerable.Range(0, JournalPartitions.Count).Select(p =>
+            grains.GetGrain<IJournalGrain>(JournalPartitions.KeyOf(communityId, p)).Verify()));
+        var bad = chains.Where(c => !c.Ok).OrderBy(c => c.FirstBadSeq ?? long.MaxValue).FirstOrDefault();
+        return new JournalVerification(bad is null, chains.Sum(c => c.Entries), bad?.FirstBadSeq, bad?.Problem);
+    }
+
+    /// <summary>The community, if the caller may see it (its members and operators); refused otherwise.</summary>
+    private async Task<CommunityView> CommunityAsync(Actor actor, string communityId)
+    {
+        Ids.Validate(communityId, "community");
+        MustSeeCommunity(actor, communityId);
+        return await grains.GetGrain<ICommunityGrain>(communityId).Get();
+    }
+
     // ---- Navigator (rules 21-22) --------------------------------------------------------------
 
     /// <summary>The caller's shortest chains of contacts to a named member or to members offering a skill.</summary>

@@ -5,11 +5,13 @@ namespace OrleansGuarantee.Infrastructure;
 
 public static class ServiceCollectionExtensions
 {
-    /// <summary>Services the grains need: the clock and the (production: empty) fault injector.</summary>
+    /// <summary>Services the grains need: the clock, the (production: empty) fault injector and the journal store.</summary>
     public static IServiceCollection AddGuaranteeGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IFaultInjector, NoFaults>();
+        // The journal's chains (rule 23): in memory unless the host registered durable storage first.
+        services.TryAddSingleton<Journal.IJournalStore, Journal.MemoryJournalStore>();
         return services;
     }
 }

@@ -442,6 +442,12 @@ public sealed class ArbitrationTests(ClusterFixture fixture)
         await AssertSettledAsync(t.W, settled, before, t.Consumer, 0m);
         Assert.Equal(Fingerprint(before), Fingerprint(await t.W.BalancesAsync())); // no fault: no money moved, every hold released
         await AssertMoneyKeptAsync(t.W);
+
+        // Each vote, the escalation, the verdict and its acceptance are in the journal, in order (rule 23).
+        var journalled = (await JournalTests.SourceEntriesAsync(Grains, t.C.Id, $"case:{CaseIds.For(deal.Id)}")).Select(e => e.Kind).ToList();
+        string[] expected = ["case-opened", "vote", "vote", "vote", "vote", "case-escalated",
+            .. Enumerable.Repeat("vote", Majority(level2.Panel.Count)), "verdict", "verdict-accepted", "verdict-accepted", "final-verdict"];
+        Assert.Equal(expected, journalled);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using OrleansGuarantee.Journal;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
@@ -30,6 +31,9 @@ public sealed class ClusterFixture : IAsyncLifetime
 {
     public static readonly TestFaults Faults = new();
 
+    /// <summary>The silo's journal store, shared so tests can read and tamper with stored entries.</summary>
+    public static readonly MemoryJournalStore Journal = new();
+
     public InProcessTestCluster Cluster { get; private set; } = null!;
     public IClusterClient Client => Cluster.Client;
 
@@ -46,6 +50,7 @@ public sealed class ClusterFixture : IAsyncLifetime
             silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(1));
             silo.Configure<RecoveryOptions>(o => o.RetryPeriod = TimeSpan.FromSeconds(2));
             silo.Services.AddSingleton<IFaultInjector>(Faults);
+            silo.Services.AddSingleton<IJournalStore>(Journal);
             silo.Services.AddGuaranteeGrainServices();
         });
         builder.ConfigureClient(client => client.AddMemoryStreams(CycleStreams.Provider));

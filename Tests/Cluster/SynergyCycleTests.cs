@@ -257,6 +257,10 @@ public sealed class SynergyCycleTests(ClusterFixture fixture)
         Assert.Equal(4, kinds.Count(k => k == "stage-completed"));
         Assert.Equal("completed", kinds[^1]);
 
+        // Every step is in the community's journal, once and in order (rule 23).
+        var journalled = await JournalTests.SourceEntriesAsync(Grains, h.C.Id, $"cycle:{h.CycleId}");
+        Assert.Equal(kinds.Select(k => "cycle-" + k), journalled.Select(e => e.Kind));
+
         // The compensation moved money between members; the total stays.
         await AssertLedgerConservedAsync(h);
     }

@@ -79,6 +79,59 @@ public sealed class AzuriteIntegrationTests(ITestOutputHelper output)
         await AssertDealAcceptedAndCoveredAsync(client);
         await CompleteDealAsync(client);
         deployment.Log("deal completed after the crash");
+
+        // The journal (rule 23) lost nothing in the crash: every member's balance follows from its entries, and
+        // every chain verifies.
+        await AssertJournalAccountsForEveryMemberAsync(client);
+    }
+
+    [Fact]
+    public async Task A_journal_entry_changed_directly_in_the_table_is_named_by_verification()
+    {
+        await using var deployment = await Deployment.StartAsync(output);
+        var client = await deployment.StartSiloAndConnectAsync();
+        await SetUpAcceptedDealAsync(client);
+        await AssertJournalAccountsForEveryMemberAsync(client);
+
+        // Someone with access to the storage account raises a deposit in the journal table.
+        var source = $"member:{Provider}";
+        var chain = JournalPartitions.KeyOf(CommunityId, JournalPartitions.PartitionOf(source));
+        var table = new Azure.Data.Tables.TableClient(deployment.Azurite.ConnectionString, Journal.AzureTableJournalStore.DefaultTable);
+        var rows = table.QueryAsync<Azure.Data.Tables.TableEntity>(
+            $"PartitionKey eq '{Journal.AzureTableJournalStore.PartitionKeyOf(chain)}' and SourceId eq '{source}' and Kind eq 'deposit'");
+        Azure.Data.Tables.TableEntity? row = null;
+        await foreach (var r in rows) row = r;
+        Assert.NotNull(row);
+        var data = row!.GetString("Data");
+        row["Data"] = data.Replace("\"amount\":50", "\"amount\":5000", StringComparison.Ordinal);
+        Assert.NotEqual(data, row.GetString("Data"));
+        await table.UpdateEntityAsync(row, row.ETag, Azure.Data.Tables.TableUpdateMode.Replace);
+
+        var verification = await client.GetGrain<IJournalGrain>(chain).Verify();
+        Assert.False(verification.Ok);
+        Assert.Equal(row.GetInt64("Seq"), verification.FirstBadSeq);
+        deployment.Log($"verify: {verification.Problem}");
+    }
+
+    /// <summary>Reads every chain of the community: each verifies, and each member's money entries add up to its balance.</summary>
+    private static async Task AssertJournalAccountsForEveryMemberAsync(IGrainFactory grains)
+    {
+        var entries = new List<JournalEntry>();
+        for (var p = 0; p < JournalPartitions.Count; p++)
+        {
+            var chain = grains.GetGrain<IJournalGrain>(JournalPartitions.KeyOf(CommunityId, p));
+            var verification = await chain.Verify();
+            Assert.True(verification.Ok, verification.Problem);
+            entries.AddRange(await chain.Read(0, 1000));
+        }
+        foreach (var member in AllMembers)
+        {
+            var mine = entries.Where(e => e.SourceId == $"member:{member}").OrderBy(e => e.SourceSeq).ToList();
+            Assert.Equal(Enumerable.Range(1, mine.Count).Select(i => (long)i), mine.Select(e => e.SourceSeq));
+            var balance = mine.Where(e => e.Kind is "deposit" or "withdraw" or "transfer-in" or "transfer-out")
+                .Sum(e => (e.Kind is "deposit" or "transfer-in" ? 1 : -1) * JsonDocument.Parse(e.Data).RootElement.GetProperty("amount").GetDecimal());
+            Assert.Equal((await Member(grains, member).Get()).Deposit.Balance, balance);
+        }
     }
 
     [Fact]
