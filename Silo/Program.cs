@@ -22,12 +22,22 @@ builder.Services.AddGuaranteeGrainServices();
 builder.UseOrleans(silo =>
 {
     var tables = new TableServiceClient(settings.StorageConnectionString);
-    silo.Configure<ClusterOptions>(o =>
+    if (settings.Kubernetes)
     {
-        o.ClusterId = settings.ClusterId;
-        o.ServiceId = settings.ServiceId;
-    });
-    silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
+        // In a Kubernetes pod: cluster and service ids, the pod's address and name come from the pod's environment
+        // (ORLEANS_CLUSTER_ID, ORLEANS_SERVICE_ID, POD_IP, POD_NAME, POD_NAMESPACE; see deploy/k8s), and silos whose
+        // pods are gone are removed from the membership table at once.
+        silo.UseKubernetesHosting();
+    }
+    else
+    {
+        silo.Configure<ClusterOptions>(o =>
+        {
+            o.ClusterId = settings.ClusterId;
+            o.ServiceId = settings.ServiceId;
+        });
+        silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
+    }
     silo.UseAzureStorageClustering(o => o.TableServiceClient = tables);
     // Grain state is written with the Orleans serializer, so the [Id] numbers of state types (never
     // renumbered) keep old rows readable as the types grow.
@@ -69,7 +79,7 @@ await host.RunAsync();
 
 internal sealed record SiloSettings(
     string StorageConnectionString, string ClusterId, string ServiceId,
-    IPAddress AdvertisedAddress, int SiloPort, int GatewayPort, bool ListenOnAnyAddress, string StreamsKind)
+    IPAddress AdvertisedAddress, int SiloPort, int GatewayPort, bool ListenOnAnyAddress, string StreamsKind, bool Kubernetes)
 {
     public static SiloSettings From(IConfiguration config)
     {
@@ -83,6 +93,7 @@ internal sealed record SiloSettings(
             config.GetValue("Orleans:SiloPort", EndpointOptions.DEFAULT_SILO_PORT),
             config.GetValue("Orleans:GatewayPort", EndpointOptions.DEFAULT_GATEWAY_PORT),
             config.GetValue("Orleans:ListenOnAnyAddress", false),
-            config["Streams:Kind"] ?? "AzureQueue");
+            config["Streams:Kind"] ?? "AzureQueue",
+            config.GetValue("Orleans:Kubernetes", Environment.GetEnvironmentVariable("KUBERNETES_SERVICE_HOST") is { Length: > 0 }));
     }
 }
