@@ -30,6 +30,8 @@ public static class ClusterClientSetup
                 client.UseAzureStorageClustering(o => o.TableServiceClient =
                     new TableServiceClient(config["Storage:ConnectionString"] ?? "UseDevelopmentStorage=true"));
             client.UseConnectionRetryFilter<WaitForSilos>();
+            // Trace context flows from the page or API request into grain calls (OpenTelemetry traces).
+            client.AddActivityPropagation();
         });
     }
 

@@ -1,3 +1,4 @@
+using OrleansGuarantee.Dashboard.Telemetry;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Authentication.BearerToken;
@@ -81,6 +82,7 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.AddFrontDoorTelemetry();
 
 var app = builder.Build();
 
@@ -100,6 +102,7 @@ app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks
         checks = report.Entries.Select(e => new { name = e.Key, status = e.Value.Status.ToString(), description = e.Value.Description }),
     }),
 });
+app.MapFrontDoorTelemetry();
 app.MapGuaranteeApi();
 app.MapAccountEndpoints();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();

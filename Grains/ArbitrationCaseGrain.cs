@@ -307,6 +307,8 @@ public sealed class ArbitrationCaseGrain(
         var (panel, council) = PanelSelector.Select(levelNumber, S.MaxLevels, candidates, parties, S.Sat,
             new HashSet<string>(S.Founders, StringComparer.Ordinal));
         foreach (var judge in panel) S.Sat.Add(judge);
+        if (S.Levels.Count > 0) GuaranteeMetrics.CasesOpen.Add(-1, GuaranteeMetrics.Level(Current.Level));
+        GuaranteeMetrics.CasesOpen.Add(1, GuaranteeMetrics.Level(levelNumber));
         Journal(levelNumber == 1 ? "case-opened" : "case-escalated",
             new { @case = Id, deal = S.DealId, level = levelNumber, council, panel, why });
         S.Levels.Add(new CaseLevelState
@@ -344,6 +346,7 @@ public sealed class ArbitrationCaseGrain(
     {
         var deal = await GrainFactory.GetGrain<IDealGrain>(S.DealId!).Settle(Id, S.FinalVerdict!);
         S.Settlement = deal.Settlement;
+        if (S.State != CaseState.Closed) GuaranteeMetrics.CasesOpen.Add(-1, GuaranteeMetrics.Level(Current.Level));
         S.State = CaseState.Closed;
         await SaveAsync();
         var reminder = await this.GetReminder(DeadlineReminder);

@@ -157,7 +157,10 @@ public sealed class DealGrain(
         {
             var plan = await CoverPlanner.PlanAsync(parties, new MemberCoverSource(GrainFactory), settings.MaxCoverLevels);
             if (!plan.IsComplete)
+            {
+                GuaranteeMetrics.CoverShortfalls.Add(1);
                 throw new GuaranteeException(ErrorKind.Conflict, "insufficient-cover", CoverPlanner.Describe(plan.Shortfalls), plan.Shortfalls);
+            }
 
             S.Attempts++;
             S.State = DealState.Accepting;
@@ -420,6 +423,12 @@ public sealed class DealGrain(
                     break;
             }
             await state.PersistAsync(this);
+            switch (pending.Kind)
+            {
+                case PendingKind.PlaceHolds when refusal is null: GuaranteeMetrics.DealsAccepted.Add(1); break;
+                case PendingKind.ReleaseHolds: GuaranteeMetrics.DealsCompleted.Add(1); break;
+                case PendingKind.Settle: GuaranteeMetrics.DealsSettled.Add(1); break;
+            }
             if (S.CycleId is { } cycle && S.State is DealState.Completed or DealState.Settled or DealState.Claimed)
                 _ = GrainFactory.GetGrain<ISynergyCycleGrain>(cycle).StageDealChanged(Id); // one way: never waits on the cycle
         }

@@ -339,6 +339,8 @@ public sealed class SynergyCycleGrain(
     {
         var e = new CycleEvent(Id, S.Events.Count + 1, kind, stage, description, S.State, clock.GetUtcNow());
         S.Events.Add(e);
+        if (kind is "stage-started" or "stage-completed" or "stage-failed")
+            GuaranteeMetrics.CycleStages.Add(1, GuaranteeMetrics.Outcome(kind["stage-".Length..]));
         // Every cycle step is journalled (rule 23), stored in the same write as the step.
         S.Journal.Add($"cycle:{Id}", "cycle-" + kind, new { cycle = Id, eventSeq = e.Seq, stage, state = e.State.ToString(), description }, e.At);
     }

@@ -4,6 +4,9 @@ using Azure.Data.Tables;
 using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Orleans.Configuration;
 using Orleans.Serialization;
 using Orleans.Storage;
@@ -19,6 +22,23 @@ var settings = SiloSettings.From(builder.Configuration);
 builder.Services.AddSingleton<OrleansGuarantee.Journal.IJournalStore>(
     new OrleansGuarantee.Journal.AzureTableJournalStore(new TableServiceClient(settings.StorageConnectionString)));
 builder.Services.AddGuaranteeGrainServices();
+// OpenTelemetry: the domain's meter, Orleans' meter and traces, the runtime. A Prometheus scrape endpoint when
+// Telemetry:PrometheusPort is set; OTLP export when the standard OTEL_EXPORTER_OTLP_ENDPOINT is set.
+var otlp = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+var prometheusPort = builder.Configuration.GetValue<int?>("Telemetry:PrometheusPort");
+builder.Services.AddOpenTelemetry()
+    .ConfigureResource(r => r.AddService(builder.Configuration["OTEL_SERVICE_NAME"] ?? "orleansguarantee-silo"))
+    .WithMetrics(metrics =>
+    {
+        metrics.AddMeter(GuaranteeMetrics.MeterName, "Microsoft.Orleans").AddRuntimeInstrumentation();
+        if (prometheusPort is > 0) metrics.AddPrometheusHttpListener(o => { o.Host = builder.Configuration["Telemetry:PrometheusHost"] ?? "localhost"; o.Port = prometheusPort.Value; });
+        if (otlp) metrics.AddOtlpExporter();
+    })
+    .WithTracing(tracing =>
+    {
+        tracing.AddSource("Microsoft.Orleans.Runtime", "Microsoft.Orleans.Application");
+        if (otlp) tracing.AddOtlpExporter();
+    });
 builder.UseOrleans(silo =>
 {
     var tables = new TableServiceClient(settings.StorageConnectionString);
@@ -39,6 +59,7 @@ builder.UseOrleans(silo =>
         silo.ConfigureEndpoints(settings.AdvertisedAddress, settings.SiloPort, settings.GatewayPort, listenOnAnyHostAddress: settings.ListenOnAnyAddress);
     }
     silo.UseAzureStorageClustering(o => o.TableServiceClient = tables);
+    silo.AddActivityPropagation();
     // Grain state is written with the Orleans serializer, so the [Id] numbers of state types (never
     // renumbered) keep old rows readable as the types grow.
     silo.AddAzureTableGrainStorage(StorageNames.Store, options => options.Configure<Serializer>((o, serializer) =>
