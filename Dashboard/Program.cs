@@ -11,6 +11,7 @@ using OrleansGuarantee.Dashboard.Components;
 using OrleansGuarantee.Dashboard.Health;
 using OrleansGuarantee.Dashboard.Security;
 using OrleansGuarantee.Dashboard.Services;
+using Radzen;
 
 // The front door: Blazor pages and the JSON API (shared/API.md), an Orleans client of the silo cluster.
 var builder = WebApplication.CreateBuilder(args);
@@ -23,6 +24,7 @@ builder.AddGuaranteeClusterClient();
 builder.Services.AddSingleton(OperatorKey.Load(builder.Configuration, Console.Out));
 builder.Services.AddSingleton<Passwords>();
 builder.Services.AddSingleton<GuaranteeService>();
+builder.Services.AddSingleton<CycleFeeds>();
 
 if (builder.Configuration["DataDir"] is { Length: > 0 } dataDir)
 {
@@ -46,7 +48,9 @@ builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationSc
     })
     .AddBearerToken(o => o.BearerTokenExpiration = TimeSpan.FromHours(1));
 builder.Services.AddAuthorizationBuilder()
-    .AddPolicy(ApiEndpoints.ApiPolicy, p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser());
+    .AddPolicy(ApiEndpoints.ApiPolicy, p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser())
+    .AddPolicy(OrleansDashboardSetup.OperatorPolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme)
+        .RequireRole(Actor.OperatorRole));
 builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
 builder.Services.AddCascadingAuthenticationState();
 
@@ -81,6 +85,7 @@ builder.Services.AddOpenApi(o => o.AddDocumentTransformer((document, _, _) =>
 builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddRadzenComponents();
 
 var app = builder.Build();
 
@@ -102,6 +107,7 @@ app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks
 });
 app.MapGuaranteeApi();
 app.MapAccountEndpoints();
+app.MapOrleansDashboardForOperators();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Logger.LogInformation("Operator key from {Source}", app.Services.GetRequiredService<OperatorKey>().Source);

@@ -4,6 +4,7 @@ using Azure.Storage.Queues;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Hosting;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansGuarantee;
@@ -43,11 +44,10 @@ builder.UseOrleans(silo =>
     else
     {
         var queues = new QueueServiceClient(settings.StorageConnectionString);
-        var prefix = System.Text.RegularExpressions.Regex.Replace(settings.ServiceId.ToLowerInvariant(), "[^a-z0-9]", "");
         silo.AddAzureQueueStreams(CycleStreams.Provider, b => b.ConfigureAzureQueue(ob => ob.Configure(o =>
         {
             o.QueueServiceClient = queues;
-            o.QueueNames = Enumerable.Range(0, 4).Select(n => $"{prefix}-cycles-{n}").ToList();
+            o.QueueNames = CycleStreams.QueueNames(settings.ServiceId).ToList();
         })));
         silo.AddAzureTableGrainStorage("PubSubStore", options => options.Configure<Serializer>((o, serializer) =>
         {
@@ -55,6 +55,9 @@ builder.UseOrleans(silo =>
             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
         }));
     }
+    // The Orleans dashboard's grains and statistics; the front door (an Orleans client) serves its pages
+    // under /orleans to operators, and it needs every silo to have it.
+    silo.AddDashboard();
     // Reminders drive arbitration deadlines; a shorter minimum period (tests, demos) acts on them sooner.
     if (builder.Configuration.GetValue<int?>("Orleans:MinimumReminderPeriodSeconds") is { } seconds and > 0)
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(seconds));
