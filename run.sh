@@ -320,6 +320,7 @@ OrleansGuarantee is running.
 
   Open  $FIRST_URL/            (sign in, sign up, my account)
         API: $FIRST_URL/api, described at $FIRST_URL/openapi/v1.json; health: $FIRST_URL/health
+        Operators (sign in with the operator key): $FIRST_URL/operator and the Orleans dashboard $FIRST_URL/orleans/
 
   Front door             $URLS   (pid $WEB_PID)
   Azurite                tables http://127.0.0.1:$TABLE_PORT, queues http://127.0.0.1:$QUEUE_PORT   (pid $AZURITE_PID)

@@ -12,6 +12,7 @@ using OrleansGuarantee.Dashboard.Components;
 using OrleansGuarantee.Dashboard.Health;
 using OrleansGuarantee.Dashboard.Security;
 using OrleansGuarantee.Dashboard.Services;
+using Radzen;
 
 // The front door: Blazor pages and the JSON API (shared/API.md), an Orleans client of the silo cluster.
 var builder = WebApplication.CreateBuilder(args);
@@ -24,6 +25,7 @@ builder.AddGuaranteeClusterClient();
 builder.Services.AddSingleton(OperatorKey.Load(builder.Configuration, Console.Out));
 builder.Services.AddSingleton<Passwords>();
 builder.Services.AddSingleton<GuaranteeService>();
+builder.Services.AddSingleton<CycleFeeds>();
 
 if (builder.Configuration["DataDir"] is { Length: > 0 } dataDir)
 {
@@ -47,7 +49,9 @@ builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationSc
     })
     .AddBearerToken(o => o.BearerTokenExpiration = TimeSpan.FromHours(1));
 builder.Services.AddAuthorizationBuilder()
-    .AddPolicy(ApiEndpoints.ApiPolicy, p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser());
+    .AddPolicy(ApiEndpoints.ApiPolicy, p => p.AddAuthenticationSchemes(BearerTokenDefaults.AuthenticationScheme).RequireAuthenticatedUser())
+    .AddPolicy(OrleansDashboardSetup.OperatorPolicy, p => p.AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme)
+        .RequireRole(Actor.OperatorRole));
 builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ApiAuthorizationResultHandler>();
 builder.Services.AddCascadingAuthenticationState();
 
@@ -83,6 +87,7 @@ builder.Services.AddHealthChecks().AddCheck<ClusterHealthCheck>("cluster");
 
 builder.Services.AddRazorComponents().AddInteractiveServerComponents();
 builder.AddFrontDoorTelemetry();
+builder.Services.AddRadzenComponents();
 
 var app = builder.Build();
 
@@ -105,6 +110,7 @@ app.MapHealthChecks("/health", new Microsoft.AspNetCore.Diagnostics.HealthChecks
 app.MapFrontDoorTelemetry();
 app.MapGuaranteeApi();
 app.MapAccountEndpoints();
+app.MapOrleansDashboardForOperators();
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Logger.LogInformation("Operator key from {Source}", app.Services.GetRequiredService<OperatorKey>().Source);

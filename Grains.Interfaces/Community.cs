@@ -63,3 +63,32 @@ public interface ICommunityGrain : IGrainWithStringKey
     [Alias("GetTotals"), AlwaysInterleave]
     Task<DirectoryTotals> GetTotals(bool refresh);
 }
+
+/// <summary>A community as the operators' list shows it.</summary>
+[GenerateSerializer, Immutable, Alias("og.CommunityListing")]
+public sealed record CommunityListing(
+    [property: Id(0)] string Id,
+    [property: Id(1)] string Name,
+    [property: Id(2)] DateTimeOffset CreatedAt);
+
+/// <summary>
+/// The list of communities, for the operators' overview. A community registers itself once, when it is
+/// created (not on every message), so one grain is enough; keyed by <see cref="CommunityRegistry.Key"/>.
+/// </summary>
+[Alias("og.ICommunityRegistryGrain")]
+public interface ICommunityRegistryGrain : IGrainWithStringKey
+{
+    /// <summary>Adds the community (idempotent: a repeat changes nothing).</summary>
+    [Alias("Register")]
+    Task Register(CommunityListing community);
+
+    /// <summary>Every registered community, oldest first.</summary>
+    [Alias("List"), AlwaysInterleave]
+    Task<IReadOnlyList<CommunityListing>> List();
+}
+
+public static class CommunityRegistry
+{
+    /// <summary>The key of the one registry grain.</summary>
+    public const string Key = "all";
+}

@@ -125,7 +125,9 @@ public sealed record MemberView(
     [property: Id(15)] IReadOnlyList<string> ContactRequestsReceived,
     [property: Id(16)] IReadOnlyList<string> ContactRequestsSent,
     /// <summary>Arbitration cases this member is a party to or sits in, most recent first.</summary>
-    [property: Id(17)] IReadOnlyList<string>? Cases = null);
+    [property: Id(17)] IReadOnlyList<string>? Cases = null,
+    /// <summary>Synergy cycles this member organizes or has (or had) a stage in, most recent first.</summary>
+    [property: Id(18)] IReadOnlyList<string>? Cycles = null);
 
 /// <summary>What the front door needs to sign a member in. The hash never leaves the cluster and the front door.</summary>
 [GenerateSerializer, Immutable, Alias("og.MemberCredential")]
@@ -198,6 +200,10 @@ public interface IMemberGrain : IGrainWithStringKey
     /// <summary>Called by an arbitration case in which this member is a party or sits as a judge. Idempotent.</summary>
     [Alias("NoteCase")]
     Task NoteCase(string caseId);
+
+    /// <summary>Called by a synergy cycle this member organizes or has a stage in (the member's "my cycles"). Idempotent.</summary>
+    [Alias("NoteCycle")]
+    Task NoteCycle(string cycleId);
 
     /// <summary>Applies a contact's new state (from its contact grain); older versions are ignored.</summary>
     [Alias("ApplyContact")]

@@ -159,4 +159,16 @@ public static class CycleStreams
 {
     public const string Provider = "cycles";
     public const string Namespace = "cycle-events";
+    /// <summary>How many Azure Storage queues carry the cycle streams.</summary>
+    public const int QueueCount = 4;
+
+    /// <summary>
+    /// The Azure Storage queues of the durable cycle streams: "{service id, lower-case letters and digits only}-cycles-0..3".
+    /// The silos and every client that subscribes (the front door, the tests) must use the same names.
+    /// </summary>
+    public static IReadOnlyList<string> QueueNames(string serviceId)
+    {
+        var prefix = new string(serviceId.ToLowerInvariant().Where(c => c is >= 'a' and <= 'z' or >= '0' and <= '9').ToArray());
+        return Enumerable.Range(0, QueueCount).Select(n => $"{prefix}-cycles-{n}").ToList();
+    }
 }

@@ -113,6 +113,8 @@ public sealed class CommunityGrain(
             await DisarmRecoveryAsync();
             throw refused;
         }
+        // Listed for the operators before the creation counts as done, so the recovery retries a failed listing.
+        await GrainFactory.GetGrain<ICommunityRegistryGrain>(CommunityRegistry.Key).Register(new CommunityListing(Id, S.Name!, S.CreatedAt));
         S.Creating = false;
         S.FounderPasswordHashes = null;
         await state.PersistAsync(this);

@@ -36,6 +36,8 @@ public sealed class MemberState
     [Id(16)] public List<string> Cases { get; set; } = [];
     /// <summary>Journal records of this member's money movements and guarantee changes not yet confirmed by the journal.</summary>
     [Id(17)] public JournalOutbox Journal { get; set; } = new();
+    /// <summary>Synergy cycles this member organizes or has a stage in, oldest first (at most <see cref="MemberGrain.MaxDealsListed"/>).</summary>
+    [Id(18)] public List<string> Cycles { get; set; } = [];
 }
 
 public sealed class MemberGrain(
@@ -175,6 +177,15 @@ public sealed class MemberGrain(
         if (S.Cases.Contains(caseId)) return;
         S.Cases.Add(caseId);
         if (S.Cases.Count > MaxDealsListed) S.Cases.RemoveRange(0, S.Cases.Count - MaxDealsListed);
+        await SaveAsync();
+    }
+
+    public async Task NoteCycle(string cycleId)
+    {
+        EnsureRegistered();
+        if (S.Cycles.Contains(cycleId)) return;
+        S.Cycles.Add(cycleId);
+        if (S.Cycles.Count > MaxDealsListed) S.Cycles.RemoveRange(0, S.Cycles.Count - MaxDealsListed);
         await SaveAsync();
     }
 
@@ -369,7 +380,8 @@ public sealed class MemberGrain(
         var contactsSent = S.Contacts.Values.Where(c => !c.Established && c.AskedBy(Id)).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
         return new MemberView(Id, S.CommunityId!, S.Profile, status, reason, guarantors, wards, received, sent,
             S.Account.View(), holds, debts, S.Account.RecentEntries.ToList(), Enumerable.Reverse(S.Deals).ToList(),
-            contacts, contactsReceived, contactsSent, Enumerable.Reverse(S.Cases).ToList());
+            contacts, contactsReceived, contactsSent, Enumerable.Reverse(S.Cases).ToList(),
+            Enumerable.Reverse(S.Cycles).ToList());
     }
 
     private void EnsureRegistered()

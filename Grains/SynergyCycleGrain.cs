@@ -90,7 +90,11 @@ public sealed class SynergyCycleGrain(
         Ids.Validate(command.CommunityId, "community");
         if (Exists)
         {
-            if (S.OperationId == command.OperationId && S.OrganizerId == command.OrganizerId) return View();
+            if (S.OperationId == command.OperationId && S.OrganizerId == command.OrganizerId)
+            {
+                await NotifyMembersAsync(); // a repeat after a failed notification lists the cycle at last
+                return View();
+            }
             throw GuaranteeException.Conflict("cycle-exists", $"Cycle {Id} already exists.");
         }
         var community = await GrainFactory.GetGrain<ICommunityGrain>(command.CommunityId).Get();
@@ -117,6 +121,7 @@ public sealed class SynergyCycleGrain(
         S.CreatedAt = clock.GetUtcNow();
         Record("designed", null, $"{S.OrganizerId} designed '{S.Product}' in {S.Stages.Count} stages at a {S.StageDiscount:P0} stage discount.");
         await SaveAsync();
+        await NotifyMembersAsync();
         return View();
     }
 
@@ -156,6 +161,7 @@ public sealed class SynergyCycleGrain(
         var waiting = S.Stages.Select((s, i) => (s, i)).Where(x => !x.s.Joined).Select(x => $"{x.i + 1} ({x.s.MemberId})").ToList();
         if (waiting.Count > 0)
             throw GuaranteeException.Conflict("stages-not-joined", $"Every stage must join first; waiting for stage {string.Join(", ", waiting)}.");
+        await NotifyMembersAsync();
         S.State = CycleState.Running;
         S.Current = 0;
         Record("started", 0, $"The cycle started: stage 1 of {S.Stages.Count}.");
@@ -175,6 +181,12 @@ public sealed class SynergyCycleGrain(
             throw GuaranteeException.Conflict("stage-not-failed", $"Only the failed stage of a broken cycle can be reassigned (cycle {Id} is {Word(S.State)}).");
         if (stage.MemberId == memberId && stage.Joined)
             throw GuaranteeException.Conflict("same-member", $"{memberId} already has stage {stageIndex + 1}.");
+        if (stage.MemberId == memberId && S.Reassignments.LastOrDefault(r => r.Index == stageIndex)?.ToMemberId == memberId)
+        {
+            // A repeat (say after a timeout): the stage is already given to this member, who has not joined yet.
+            await NotifyMembersAsync();
+            return View();
+        }
         var member = await Members(memberId).Get();
         if (member.CommunityId != S.CommunityId)
             throw GuaranteeException.Invalid("different-community", $"{memberId} is not a member of community {S.CommunityId}.");
@@ -191,6 +203,7 @@ public sealed class SynergyCycleGrain(
         stage.DealId = null;
         stage.DealState = null;
         await SaveAsync();
+        await NotifyMembersAsync();
         return View();
     }
 
@@ -394,6 +407,15 @@ public sealed class SynergyCycleGrain(
     }
 
     private IMemberGrain Members(string id) => GrainFactory.GetGrain<IMemberGrain>(id);
+
+    /// <summary>
+    /// Makes sure the organizer and every stage's member, reassigned ones included, list the cycle ("my cycles").
+    /// Each member keeps its own list, so no grain is written for every cycle of the community; a failure
+    /// fails the command, and repeating it (idempotent) notifies again.
+    /// </summary>
+    private Task NotifyMembersAsync() =>
+        Task.WhenAll(S.Stages.Select(s => s.MemberId).Concat(S.Reassignments.Select(r => r.FromMemberId)).Append(S.OrganizerId)
+            .Distinct(StringComparer.Ordinal).Select(m => Members(m).NoteCycle(Id)));
 
     private static string Word(CycleState state) => state.ToString().ToLowerInvariant();
 

@@ -8,6 +8,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Orleans.Configuration;
+using Orleans.Dashboard;
 using Orleans.Serialization;
 using Orleans.Storage;
 using OrleansGuarantee;
@@ -78,11 +79,10 @@ builder.UseOrleans(silo =>
     else
     {
         var queues = new QueueServiceClient(settings.StorageConnectionString);
-        var prefix = System.Text.RegularExpressions.Regex.Replace(settings.ServiceId.ToLowerInvariant(), "[^a-z0-9]", "");
         silo.AddAzureQueueStreams(CycleStreams.Provider, b => b.ConfigureAzureQueue(ob => ob.Configure(o =>
         {
             o.QueueServiceClient = queues;
-            o.QueueNames = Enumerable.Range(0, 4).Select(n => $"{prefix}-cycles-{n}").ToList();
+            o.QueueNames = CycleStreams.QueueNames(settings.ServiceId).ToList();
         })));
         silo.AddAzureTableGrainStorage("PubSubStore", options => options.Configure<Serializer>((o, serializer) =>
         {
@@ -90,6 +90,9 @@ builder.UseOrleans(silo =>
             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
         }));
     }
+    // The Orleans dashboard's grains and statistics; the front door (an Orleans client) serves its pages
+    // under /orleans to operators, and it needs every silo to have it.
+    silo.AddDashboard();
     // Reminders drive arbitration deadlines; a shorter minimum period (tests, demos) acts on them sooner.
     if (builder.Configuration.GetValue<int?>("Orleans:MinimumReminderPeriodSeconds") is { } seconds and > 0)
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(seconds));

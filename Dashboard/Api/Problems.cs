@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing.Template;
+using OrleansGuarantee.Dashboard.Security;
 
 namespace OrleansGuarantee.Dashboard.Api;
 
@@ -146,6 +147,11 @@ public sealed class ApiAuthorizationResultHandler : IAuthorizationMiddlewareResu
         if (Problems.IsApi(context) && authorizeResult.Forbidden)
         {
             await Problems.WriteAsync(context, Problems.Create(403, "forbidden", "You are signed in but not allowed to do this.", context.Request.Path));
+            return;
+        }
+        if (OrleansDashboardSetup.IsDashboard(context) && authorizeResult.Forbidden)
+        {
+            await OrleansDashboardSetup.WriteRefusalAsync(context);
             return;
         }
         await _default.HandleAsync(next, context, policy, authorizeResult);

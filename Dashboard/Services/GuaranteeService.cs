@@ -64,6 +64,13 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         return await Community(id).GetTotals(refresh);
     }
 
+    /// <summary>Every community, oldest first (operators only): the operators' overview.</summary>
+    public async Task<IReadOnlyList<CommunityListing>> ListCommunitiesAsync(Actor actor)
+    {
+        actor.MustBeOperator();
+        return await grains.GetGrain<ICommunityRegistryGrain>(CommunityRegistry.Key).List();
+    }
+
     private static void MustSeeCommunity(Actor actor, string communityId)
     {
         if (actor.IsOperator || actor.CommunityId == communityId) return;
@@ -498,6 +505,19 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
         var organizer = actor.MustBeMember();
         Ids.Validate(memberId, "member");
         return await Cycle(cycleId).Reassign(organizer, index, memberId!);
+    }
+
+    /// <summary>The cycles the member organizes or has (or had) a stage in, most recent first (as the member).</summary>
+    public async Task<IReadOnlyList<CycleView>> MemberCyclesAsync(Actor actor, string memberId)
+    {
+        actor.MustBe(memberId);
+        var me = await Member(memberId).Get();
+        var cycles = await Task.WhenAll((me.Cycles ?? []).Select(async id =>
+        {
+            try { return await Cycle(id).Get(); }
+            catch (GuaranteeException ex) when (ex.Kind == ErrorKind.NotFound) { return null; }
+        }));
+        return cycles.OfType<CycleView>().ToList();
     }
 
     private ISynergyCycleGrain Cycle(string id) => grains.GetGrain<ISynergyCycleGrain>(id);

@@ -50,10 +50,10 @@ public sealed class NavigatorGrain : Grain, INavigatorGrain
         var request = new DraftRequest(
             command.Hops?.Select(h => h is null ? null : new CycleHop(h.MemberId, h.Offers, h.ToMemberId)).ToList(),
             command.OrganizerId, command.MarketPrices, command.Product, command.ProductValue);
-        var plan = CycleDraft.Plan(request);
+        var plan = LoopToCycle.Plan(request);
 
         // The proposal may be stale: read the loop's members as they are now (each from its own grain, in parallel).
-        var hops = CycleDraft.CheckShape(request.Hops);
+        var hops = LoopToCycle.CheckShape(request.Hops);
         var views = await Task.WhenAll(hops.Select(h => GrainFactory.GetGrain<IMemberGrain>(h.MemberId).Get()));
         var members = new Dictionary<string, MemberOffer>(StringComparer.Ordinal);
         foreach (var view in views)
@@ -61,7 +61,7 @@ public sealed class NavigatorGrain : Grain, INavigatorGrain
             if (view.CommunityId != CommunityId || view.Status == MemberStatus.Expelled) continue;
             members[view.Id] = new MemberOffer(view.Id, view.Profile.Offers, view.Profile.Needs);
         }
-        CycleDraft.CheckAgainst(hops, members);
+        LoopToCycle.CheckAgainst(hops, members);
 
         var design = new DesignCycle(command.OperationId, command.OrganizerId, CommunityId, plan.Product, plan.ProductValue,
             command.StageDiscount, plan.Stages);

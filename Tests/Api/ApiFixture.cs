@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
+using Orleans.Dashboard;
 using Orleans.TestingHost;
 using OrleansGuarantee.Infrastructure;
 
@@ -30,8 +31,11 @@ public sealed class ApiFixture : IAsyncLifetime
             silo.AddMemoryGrainStorage("PubSubStore");
             silo.AddMemoryStreams(CycleStreams.Provider);
             silo.UseInMemoryReminderService();
+            // The front door serves the Orleans dashboard under /orleans, which needs it on every silo.
+            silo.AddDashboard();
             silo.Services.AddGuaranteeGrainServices();
         });
+        // The front door is given this client: its cycle pages subscribe to cycle streams through it.
         builder.ConfigureClient(client => client.AddMemoryStreams(CycleStreams.Provider));
         Cluster = builder.Build();
         await Cluster.DeployAsync();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using OrleansGuarantee.Dashboard.Services;
 using Xunit.Abstractions;
 
 namespace OrleansGuarantee.Tests.Integration;
@@ -9,7 +10,7 @@ namespace OrleansGuarantee.Tests.Integration;
 /// on Azure Storage queue streams (Azurite's queue service), its subscriptions in table storage. Subscriber
 /// A subscribes before the cycle exists, subscriber B mid-way (history, then the stream); their client goes
 /// away while the cycle moves on, the silo is stopped gracefully and started again, and both resume on a new
-/// client from the last event they have (<see cref="CycleEventCollector"/>). Both end with exactly events
+/// client from the last event they have (<see cref="CycleEventCollector"/>, the front door's feed). Both end with exactly events
 /// 1..N of the cycle, each once and in order, and the events after the restart arrive on the stream.
 /// </summary>
 [Collection(IntegrationCollection.Name)]
@@ -77,15 +78,13 @@ public sealed class CycleStreamIntegrationTests(ITestOutputHelper output)
             Log($"stage 1 done, {view.LastEventSeq} events; B subscribed mid-way with {b.LastSeq} from history");
             Assert.True(b.LastSeq >= view.LastEventSeq, $"B's catch-up from the history has {b.LastSeq} of {view.LastEventSeq} events.");
             await a.WaitForAsync(view.LastEventSeq, Wait);
-            Assert.All(a.Sources, s => Assert.Equal("stream", s));
-            Assert.All(b.Sources, s => Assert.Equal("history", s));
+            Assert.All(a.Sources, s => Assert.Equal(CycleEventSource.Stream, s));
+            Assert.All(b.Sources, s => Assert.Equal(CycleEventSource.History, s));
 
             // The subscribers' client goes away (no unsubscribe: it is just gone) while stage 2 completes,
             // so they miss events; then the silo stops gracefully and starts again.
             await subscribers.DisposeAsync();
             subscribers = null;
-            a.Detach();
-            b.Detach();
             var seenBeforeRestart = (A: a.LastSeq, B: b.LastSeq);
             view = await CompleteStageAsync(driver.Client, cycle, 1);
             var eventsBeforeRestart = view.LastEventSeq;
@@ -117,8 +116,8 @@ public sealed class CycleStreamIntegrationTests(ITestOutputHelper output)
             // A repeat or a stray event arriving late would show here.
             await Task.Delay(TimeSpan.FromSeconds(2));
             Log($"cycle completed with {total} events");
-            Log($"A: {a.Describe()}; repeats dropped: [{string.Join(", ", a.Repeats.Select(e => e.Seq))}]");
-            Log($"B: {b.Describe()}; repeats dropped: [{string.Join(", ", b.Repeats.Select(e => e.Seq))}]");
+            Log($"A: {a.Describe()}; repeats dropped: {a.RepeatsDropped}");
+            Log($"B: {b.Describe()}; repeats dropped: {b.RepeatsDropped}");
 
             var stored = await cycle.GetEvents(0, 1000);
             Assert.Equal(Enumerable.Range(1, (int)total).Select(n => (long)n), stored.Select(e => e.Seq));
@@ -132,10 +131,10 @@ public sealed class CycleStreamIntegrationTests(ITestOutputHelper output)
                 // After the restart the stream of the new silo delivered the new events (not only the history).
                 var afterRestart = subscriber.Sources.Skip((int)eventsBeforeRestart).ToList();
                 Assert.NotEmpty(afterRestart);
-                Assert.All(afterRestart, s => Assert.Equal("stream", s));
+                Assert.All(afterRestart, s => Assert.Equal(CycleEventSource.Stream, s));
                 // Events missed while the client was gone came from the history on resume.
                 var seen = (int)(subscriber == a ? seenBeforeRestart.A : seenBeforeRestart.B);
-                Assert.All(subscriber.Sources.Take((int)eventsBeforeRestart).Skip(seen), s => Assert.Equal("history", s));
+                Assert.All(subscriber.Sources.Take((int)eventsBeforeRestart).Skip(seen), s => Assert.Equal(CycleEventSource.History, s));
             }
 
             foreach (var log in siloLogs)

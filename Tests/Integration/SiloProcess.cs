@@ -160,13 +160,12 @@ public sealed class ClusterClientConnection : IAsyncDisposable
             client.UseAzureStorageClustering(o => o.TableServiceClient = new TableServiceClient(settings.ConnectionString));
             if (withCycleStreams)
             {
-                // Same queues as the silo: {service id, lower-case letters and digits only}-cycles-0..3.
-                var prefix = System.Text.RegularExpressions.Regex.Replace(settings.ServiceId.ToLowerInvariant(), "[^a-z0-9]", "");
+                // Same queues as the silo.
                 var queues = new QueueServiceClient(settings.ConnectionString);
                 client.AddAzureQueueStreams(CycleStreams.Provider, b => b.ConfigureAzureQueue(ob => ob.Configure(o =>
                 {
                     o.QueueServiceClient = queues;
-                    o.QueueNames = Enumerable.Range(0, 4).Select(n => $"{prefix}-cycles-{n}").ToList();
+                    o.QueueNames = CycleStreams.QueueNames(settings.ServiceId).ToList();
                 })));
             }
             client.Configure<ClusterOptions>(o =>

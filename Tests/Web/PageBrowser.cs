@@ -28,6 +28,22 @@ public static partial class PageBrowser
         return signIn;
     }
 
+    /// <summary>Signs in as the operator through the same form (its operator key field); returns the redirect it answers with.</summary>
+    public static async Task<HttpResponseMessage> SignInAsOperatorAsync(HttpClient browser)
+    {
+        var form = await browser.GetStringAsync("/signin");
+        var fields = new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = HiddenInput(form, "__RequestVerificationToken"),
+            ["_handler"] = HiddenInput(form, "_handler"),
+            ["Input.OperatorKey"] = ApiFixture.OperatorKey,
+        };
+        var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(fields));
+        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther,
+            $"Expected a redirect after signing in, got {(int)signIn.StatusCode}: {await signIn.Content.ReadAsStringAsync()}");
+        return signIn;
+    }
+
     public static string PathOf(Uri? location)
     {
         Assert.NotNull(location);

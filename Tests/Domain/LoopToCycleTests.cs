@@ -3,7 +3,7 @@ using OrleansGuarantee.Domain;
 namespace OrleansGuarantee.Tests.Domain;
 
 /// <summary>Rule 22's last step: a proposed loop becomes a draft cycle that starts at its organizer.</summary>
-public sealed class CycleDraftTests
+public sealed class LoopToCycleTests
 {
     private static readonly CycleHop[] Loop =
     [
@@ -15,7 +15,7 @@ public sealed class CycleDraftTests
     [Fact]
     public void The_loop_is_turned_to_start_at_the_organizer_so_its_last_stage_delivers_to_the_organizer()
     {
-        var plan = CycleDraft.Plan(new DraftRequest(Loop, "b", [100m, 200m, 300m], null, null));
+        var plan = LoopToCycle.Plan(new DraftRequest(Loop, "b", [100m, 200m, 300m], null, null));
 
         Assert.Equal(["b", "c", "a"], plan.Stages.Select(s => s.MemberId));
         Assert.Equal(["timber", "design", "masonry"], plan.Stages.Select(s => s.Role));
@@ -34,7 +34,7 @@ public sealed class CycleDraftTests
     [Fact]
     public void One_price_applies_to_every_stage_and_a_given_product_and_value_are_kept()
     {
-        var plan = CycleDraft.Plan(new DraftRequest(Loop, "a", [50m], "  Bakery  ", 1_000m));
+        var plan = LoopToCycle.Plan(new DraftRequest(Loop, "a", [50m], "  Bakery  ", 1_000m));
         Assert.All(plan.Stages, s => Assert.Equal(50m, s.MarketPrice));
         Assert.Equal(["a", "b", "c"], plan.Stages.Select(s => s.MemberId));
         Assert.Equal("Bakery", plan.Product);
@@ -45,7 +45,7 @@ public sealed class CycleDraftTests
     [InlineData("outsider", "not-in-loop")]
     public void An_organizer_outside_the_loop_is_refused(string organizer, string code)
     {
-        var error = Assert.Throws<GuaranteeException>(() => CycleDraft.Plan(new DraftRequest(Loop, organizer, [10m], null, null)));
+        var error = Assert.Throws<GuaranteeException>(() => LoopToCycle.Plan(new DraftRequest(Loop, organizer, [10m], null, null)));
         Assert.Equal(code, error.Code);
         Assert.Equal(ErrorKind.Forbidden, error.Kind);
     }
@@ -72,7 +72,7 @@ public sealed class CycleDraftTests
     public void Requests_that_are_not_a_priced_loop_are_refused_with_a_code(CycleHop?[]? hops, decimal[]? prices, decimal? value, string code)
     {
         var organizer = hops?.FirstOrDefault()?.MemberId ?? "a";
-        var error = Assert.Throws<GuaranteeException>(() => CycleDraft.Plan(new DraftRequest(hops, organizer, prices, null, value)));
+        var error = Assert.Throws<GuaranteeException>(() => LoopToCycle.Plan(new DraftRequest(hops, organizer, prices, null, value)));
         Assert.Equal(code, error.Code);
     }
 
@@ -85,12 +85,12 @@ public sealed class CycleDraftTests
             ["b"] = new("b", ["timber"], ["masonry"]),
             ["c"] = new("c", ["design"], ["timber"]),
         };
-        CycleDraft.CheckAgainst(Loop, members); // skills compare case-insensitively
+        LoopToCycle.CheckAgainst(Loop, members); // skills compare case-insensitively
 
         var changed = new Dictionary<string, MemberOffer>(members) { ["b"] = new("b", ["timber"], ["glass"]) };
-        Assert.Equal("loop-out-of-date", Assert.Throws<GuaranteeException>(() => CycleDraft.CheckAgainst(Loop, changed)).Code);
+        Assert.Equal("loop-out-of-date", Assert.Throws<GuaranteeException>(() => LoopToCycle.CheckAgainst(Loop, changed)).Code);
         var gone = new Dictionary<string, MemberOffer>(members);
         gone.Remove("c");
-        Assert.Equal("member-not-found", Assert.Throws<GuaranteeException>(() => CycleDraft.CheckAgainst(Loop, gone)).Code);
+        Assert.Equal("member-not-found", Assert.Throws<GuaranteeException>(() => LoopToCycle.CheckAgainst(Loop, gone)).Code);
     }
 }

@@ -20,7 +20,7 @@ public sealed record DraftPlan(string Product, decimal ProductValue, IReadOnlyLi
 /// <para>The loop itself is checked against the members' current offers and needs (<see cref="CheckAgainst"/>): a
 /// proposal may be stale by the time the organizer acts on it.</para>
 /// </summary>
-public static class CycleDraft
+public static class LoopToCycle
 {
     public static DraftPlan Plan(DraftRequest request)
     {
