@@ -41,9 +41,14 @@ public static class DiagramSync
             {
                 if (present.TryGetValue(spec1.Id, out var node))
                 {
-                    if (node.Spec.SameContentAs(spec1)) continue;
+                    // The layout moved the node (another node came or went): it follows, unless the user dragged it.
+                    var moved = node.Spec.X != spec1.X || node.Spec.Y != spec1.Y;
+                    var sameContent = node.Spec.SameContentAs(spec1);
+                    if (!moved && sameContent) continue;
+                    var dragged = node.Position.X != node.Spec.X || node.Position.Y != node.Spec.Y;
                     node.Spec = spec1;
-                    node.Refresh();
+                    if (moved && !dragged) node.SetPosition(spec1.X, spec1.Y);
+                    if (!sameContent) node.Refresh();
                     changed = true;
                 }
                 else

@@ -1,3 +1,4 @@
+using OrleansGuarantee.Dashboard.Diagrams;
 using OrleansGuarantee.Dashboard.Security;
 
 namespace OrleansGuarantee.Dashboard.Services;
@@ -12,6 +13,23 @@ public sealed record ProposeDealInput(string? OperationId, string? ProviderId, s
 
 /// <summary>A member as the caller may see it: everything, or (for other members of the community) the public part.</summary>
 public sealed record MemberReading(MemberView View, bool Full);
+
+/// <summary>What any member of the community may see of a member on its page: the public part of its view.</summary>
+public sealed record MemberCard(
+    string Id, string CommunityId, string Name, MemberStatus Status, string StatusReason,
+    IReadOnlyList<string> Offers, IReadOnlyList<string> Needs, string? Location,
+    int Guarantors, int WithdrawnGuarantors, int Wards, int WithdrawnWards)
+{
+    public static MemberCard From(MemberView m) => new(m.Id, m.CommunityId, m.Profile.Name, m.Status, m.StatusReason,
+        m.Profile.Offers, m.Profile.Needs, m.Profile.Location,
+        m.Guarantors.Count(g => !g.Withdrawn), m.Guarantors.Count(g => g.Withdrawn), m.Wards.Count(w => !w.Withdrawn), m.Wards.Count(w => w.Withdrawn));
+}
+
+/// <summary>A member's public card and the guarantee tree around it.</summary>
+public sealed record MemberTreeReading(MemberCard Card, GuaranteeTree Tree);
+
+/// <summary>A deal with the names and statuses of the members in it (parties and cover holders), by member id.</summary>
+public sealed record DealReading(DealView Deal, IReadOnlyDictionary<string, DealParticipant> Members);
 
 /// <summary>
 /// Every action of the front door, for the API and the pages alike. Each one checks on the server who
@@ -120,6 +138,29 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
             return new MemberReading(view, Full: true);
         if (actor.CommunityId == view.CommunityId) return new MemberReading(view, Full: false);
         throw GuaranteeException.Forbidden("other-community", $"{id} is a member of another community.");
+    }
+
+    /// <summary>
+    /// A member's public card and its guarantee tree (guarantors up to 3 levels, wards down to 2), for a signed-in
+    /// member of the same community or an operator: only the public part of each member (name, status, the limits
+    /// of its guarantees), which every member of the community may read anyway.
+    /// </summary>
+    public async Task<MemberTreeReading> GetMemberTreeAsync(Actor actor, string id, int maxNodes = GuaranteeTreeWalker.DefaultMaxNodes)
+    {
+        Ids.Validate(id, "member");
+        if (!actor.IsOperator && !actor.IsMember) throw GuaranteeException.Forbidden("not-signed-in", "Sign in first.");
+        var view = await Member(id).Get();
+        if (!actor.IsOperator && actor.CommunityId != view.CommunityId)
+            throw GuaranteeException.Forbidden("other-community", $"{id} is a member of another community.");
+        var tree = await GuaranteeTreeWalker.WalkAsync(view, ReadMemberOrNullAsync, maxNodes);
+        return new MemberTreeReading(MemberCard.From(view), tree);
+    }
+
+    /// <summary>A member's view, or null when there is no such member (a guarantee pointing at it is then left out).</summary>
+    private async Task<MemberView?> ReadMemberOrNullAsync(string id)
+    {
+        try { return await Member(id).Get(); }
+        catch (GuaranteeException ex) when (ex.Kind == ErrorKind.NotFound) { return null; }
     }
 
     public async Task<MemberView> UpdateProfileAsync(Actor actor, string id, SignUpInput input)
@@ -311,6 +352,22 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
             || deal.Cover.Any(h => h.MemberId == actor.MemberId))
             return deal;
         throw GuaranteeException.Forbidden("not-a-party", "Only the deal's parties, the members covering it and operators can see it.");
+    }
+
+    /// <summary>
+    /// A deal (for whoever may see it: <see cref="GetDealAsync"/>) with the names and statuses of its parties and of
+    /// every member holding its cover or passed through to reach a holder, read in parallel.
+    /// </summary>
+    public async Task<DealReading> GetDealWithMembersAsync(Actor actor, string dealId)
+    {
+        var deal = await GetDealAsync(actor, dealId);
+        var ids = new[] { deal.ProviderId, deal.ConsumerId }
+            .Concat(deal.Cover.SelectMany(h => h.ViaWardId is { } ward ? new[] { h.MemberId, ward } : [h.MemberId]))
+            .Distinct(StringComparer.Ordinal);
+        var members = await Task.WhenAll(ids.Select(async id => await ReadMemberOrNullAsync(id) is { } m
+            ? new DealParticipant(m.Id, m.Profile.Name, m.Status)
+            : new DealParticipant(id, id, null)));
+        return new DealReading(deal, members.ToDictionary(m => m.Id, StringComparer.Ordinal));
     }
 
     public Task<DealView> AcceptDealAsync(Actor actor, string dealId) => ActOnDealAsync(actor, dealId, (d, m) => d.Accept(m));

@@ -12,32 +12,18 @@ public static partial class PageBrowser
         api.Web.CreateClient(new WebApplicationFactoryClientOptions { HandleCookies = true, AllowAutoRedirect = false });
 
     /// <summary>Posts the sign-in form with the page's antiforgery token; returns the redirect it answers with.</summary>
-    public static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string memberId)
-    {
-        var form = await browser.GetStringAsync("/signin");
-        var fields = new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = HiddenInput(form, "__RequestVerificationToken"),
-            ["_handler"] = HiddenInput(form, "_handler"),
-            ["Input.MemberId"] = memberId,
-            ["Input.Password"] = ApiCommunity.Password,
-        };
-        var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(fields));
-        Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther,
-            $"Expected a redirect after signing in, got {(int)signIn.StatusCode}: {await signIn.Content.ReadAsStringAsync()}");
-        return signIn;
-    }
+    public static Task<HttpResponseMessage> SignInAsync(HttpClient browser, string memberId) =>
+        PostSignInAsync(browser, new Dictionary<string, string> { ["Input.MemberId"] = memberId, ["Input.Password"] = ApiCommunity.Password });
 
-    /// <summary>Signs in as the operator through the same form (its operator key field); returns the redirect it answers with.</summary>
-    public static async Task<HttpResponseMessage> SignInAsOperatorAsync(HttpClient browser)
+    /// <summary>Signs in as the operator through the same form, with the operator key.</summary>
+    public static Task<HttpResponseMessage> SignInAsOperatorAsync(HttpClient browser) =>
+        PostSignInAsync(browser, new Dictionary<string, string> { ["Input.OperatorKey"] = ApiFixture.OperatorKey });
+
+    private static async Task<HttpResponseMessage> PostSignInAsync(HttpClient browser, Dictionary<string, string> fields)
     {
         var form = await browser.GetStringAsync("/signin");
-        var fields = new Dictionary<string, string>
-        {
-            ["__RequestVerificationToken"] = HiddenInput(form, "__RequestVerificationToken"),
-            ["_handler"] = HiddenInput(form, "_handler"),
-            ["Input.OperatorKey"] = ApiFixture.OperatorKey,
-        };
+        fields["__RequestVerificationToken"] = HiddenInput(form, "__RequestVerificationToken");
+        fields["_handler"] = HiddenInput(form, "_handler");
         var signIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(fields));
         Assert.True(signIn.StatusCode is HttpStatusCode.Redirect or HttpStatusCode.Found or HttpStatusCode.SeeOther,
             $"Expected a redirect after signing in, got {(int)signIn.StatusCode}: {await signIn.Content.ReadAsStringAsync()}");

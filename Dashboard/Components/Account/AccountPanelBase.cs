@@ -40,6 +40,9 @@ public abstract class AccountPanelBase : ComponentBase
 
     public static string Lower(Enum value) => value.ToString().ToLowerInvariant();
 
+    /// <summary>The public page of a member (its card and guarantee tree).</summary>
+    public static string MemberHref(string memberId) => OrleansGuarantee.Dashboard.Diagrams.DiagramGrid.MemberHref(memberId);
+
     /// <summary>"a, b, c" to a list; blanks dropped.</summary>
     public static List<string> Tags(string? text) =>
         (text ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
