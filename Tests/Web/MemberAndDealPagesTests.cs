@@ -224,7 +224,7 @@ public sealed partial class MemberAndDealPagesTests(ApiFixture api)
 
     private static string Money(decimal amount) => amount.ToString("N2", CultureInfo.InvariantCulture);
 
-    [GeneratedRegex("<li data-node-id=\"([^\"]*)\">([\\s\\S]*?)</li>")]
+    [GeneratedRegex("<li data-node-id=\"([^\"]*)\"[^>]*>([\\s\\S]*?)</li>")]
     private static partial Regex NodeItem();
 
     [GeneratedRegex("<li data-link-id=\"([^\"]*)\">([\\s\\S]*?)</li>")]
