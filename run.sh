@@ -25,6 +25,7 @@ SILO_PORT=11111           # Orleans default silo-to-silo port
 GATEWAY_PORT=30000        # Orleans default client gateway port
 URLS="http://127.0.0.1:5080"  # where the front door listens
 BUILD=1
+DEMO=0
 SILO_EXTRA_ARGS=()
 
 usage() {
@@ -45,6 +46,10 @@ Options:
   --table-port PORT    Azurite table service port (default: $TABLE_PORT).
   --queue-port PORT    Azurite queue service port (default: $QUEUE_PORT).
   --blob-port PORT     Azurite blob service port (default: $BLOB_PORT).
+  --demo               Once everything answers, seed the demo community "demo" through the API (200
+                       members with guarantees, contacts, deposits, deals in every state, arbitration
+                       cases and synergy cycles; password "demo-password"). It keeps what exists, so a
+                       later start with --demo changes nothing. Everything keeps running meanwhile.
   --no-build           Do not build first (use the last Release build).
   -h, --help           Print this help and exit.
 
@@ -80,6 +85,7 @@ while [[ $# -gt 0 ]]; do
         --blob-port) need_value "$@"; BLOB_PORT="$2"; shift 2 ;;
         --blob-port=*) BLOB_PORT="${1#*=}"; shift ;;
         --no-build) BUILD=0; shift ;;
+        --demo) DEMO=1; shift ;;
         --) shift; SILO_EXTRA_ARGS=("$@"); break ;;
         *) die "unknown option '$1' (see ./run.sh --help)" ;;
     esac
@@ -215,13 +221,16 @@ fi
 
 SILO_DLL="$ROOT/Silo/bin/Release/net10.0/OrleansGuarantee.Silo.dll"
 WEB_DLL="$ROOT/Dashboard/bin/Release/net10.0/OrleansGuarantee.Dashboard.dll"
+DEMO_DLL="$ROOT/Demo/bin/Release/net10.0/OrleansGuarantee.Demo.dll"
 if (( BUILD )); then
     echo "Building the silo and the front door (dotnet build -c Release)..."
     dotnet build Silo/Silo.csproj -c Release -nologo -v quiet
     dotnet build Dashboard/Dashboard.csproj -c Release -nologo -v quiet
+    if (( DEMO )); then dotnet build Demo/Demo.csproj -c Release -nologo -v quiet; fi
 fi
 [[ -f "$SILO_DLL" ]] || die "$SILO_DLL is missing; run without --no-build."
 [[ -f "$WEB_DLL" ]] || die "$WEB_DLL is missing; run without --no-build."
+if (( DEMO )); then [[ -f "$DEMO_DLL" ]] || die "$DEMO_DLL is missing; run without --no-build."; fi
 
 # ---------------------------------------------------------------------------------------------------
 # 2. Folders and logs
@@ -337,7 +346,24 @@ Press Ctrl+C to stop (or: kill $$).
 EOF
 
 # ---------------------------------------------------------------------------------------------------
-# 6. Run until a signal arrives or a child dies
+# 6. Demo data (--demo): seeded through the public API once /health answers, while everything runs
+# ---------------------------------------------------------------------------------------------------
+if (( DEMO )); then
+    echo
+    # The seeder waits for /health itself. The key comes from the data folder, or from Operator__Key when it is set.
+    DEMO_ARGS=(--url "$FIRST_URL")
+    if [[ -z "${Operator__Key:-}" ]]; then DEMO_ARGS+=(--operator-key-file "$DATA_DIR/operator-key"); fi
+    if dotnet "$DEMO_DLL" "${DEMO_ARGS[@]}"; then
+        echo
+        echo "Demo ready. Still running; press Ctrl+C to stop."
+    elif (( ! STOPPING )); then
+        echo "run.sh: seeding the demo did not finish (see above). Everything keeps running; seed again with" >&2
+        echo "  dotnet $DEMO_DLL ${DEMO_ARGS[*]}" >&2
+    fi
+fi
+
+# ---------------------------------------------------------------------------------------------------
+# 7. Run until a signal arrives or a child dies
 # ---------------------------------------------------------------------------------------------------
 # "sleep & wait" rather than plain sleep: wait returns as soon as a trapped signal arrives.
 while true; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test.sh - run every test of OrleansGuarantee: unit, cluster and integration tests.
+# test.sh - run every test of OrleansGuarantee: unit, cluster, integration and browser tests.
 #
 # Installs what is missing (Azurite, for the integration tests), builds the solution in Release (the
 # silo too: the integration tests start it as a process), runs "dotnet test" on it, and ends with one line:
@@ -37,7 +37,9 @@ if ! dotnet build OrleansGuarantee.sln -c Release -nologo -v quiet 2>&1 | tee "$
     exit 1
 fi
 
-dotnet test OrleansGuarantee.sln -c Release "$@" 2>&1 | tee -a "$LOG"
+# One test project after another (-m:1): the browser tests time how fast pages follow the cluster, which a test
+# project running beside them on the same few cores would distort.
+dotnet test OrleansGuarantee.sln -c Release -m:1 "$@" 2>&1 | tee -a "$LOG"
 code=${PIPESTATUS[0]}
 
 # One summary line per test assembly, e.g.
