@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # test.sh - run every test of OrleansGuarantee: unit, cluster, integration and browser tests.
 #
-# Installs what is missing (Azurite, for the integration tests), builds the solution in Release (the
+# Installs what is missing (Azurite for the integration tests, Debian's chromium for the browser tests), builds the solution in Release (the
 # silo too: the integration tests start it as a process), runs "dotnet test" on it, and ends with one line:
 #   N passed, N failed[, N skipped]
 # The exit code is dotnet test's (non-zero when a test failed), and non-zero when no test ran.
@@ -17,6 +17,17 @@ for tool in dotnet node npm; do
         exit 2
     fi
 done
+
+# The browser tests (Tests.Browser) drive Debian's Chromium at /usr/bin/chromium, never a downloaded browser:
+# install it (with its recommended fonts, for readable screenshots) when it is missing.
+if [[ ! -x /usr/bin/chromium ]]; then
+    echo "Installing Chromium for the browser tests (apt-get install chromium)..."
+    SUDO=""
+    if (( EUID != 0 )); then SUDO="sudo"; fi
+    export DEBIAN_FRONTEND=noninteractive
+    { $SUDO apt-get update -q && $SUDO apt-get install -y -q chromium fonts-liberation < /dev/null; } ||
+        { echo "test.sh: could not install chromium (needed by the browser tests)." >&2; exit 2; }
+fi
 
 if [[ ! -f node_modules/azurite/dist/src/table/main.js ]]; then
     echo "Installing Azurite (npm ci)..."
