@@ -26,6 +26,7 @@ GATEWAY_PORT=30000        # Orleans default client gateway port
 URLS="http://127.0.0.1:5080"  # where the front door listens
 BUILD=1
 DEMO=0
+SILOS=1                   # silo processes; silo i (from 0) uses SILO_PORT+i and GATEWAY_PORT+i
 SILO_EXTRA_ARGS=()
 
 usage() {
@@ -41,8 +42,11 @@ Options:
   --data-dir DIR       Folder for Azurite's data, the logs and the front door's keys (default: .data
                        under the repo). Azurite's data goes to DIR/azurite and survives restarts; logs
                        go to DIR/logs; the generated operator key is saved as DIR/operator-key.
-  --silo-port PORT     Silo-to-silo port (default: $SILO_PORT).
-  --gateway-port PORT  Gateway port that Orleans clients connect to (default: $GATEWAY_PORT).
+  --silos N            Start N silo processes (default: $SILOS), one cluster on the same tables. Silo i
+                       (from 0) uses silo port PORT+i and gateway port GATEWAY+i. One silo stopping
+                       (or killed) does not stop the others; its grains move to the silos left.
+  --silo-port PORT     Silo-to-silo port of the first silo (default: $SILO_PORT).
+  --gateway-port PORT  Gateway port of the first silo, for Orleans clients (default: $GATEWAY_PORT).
   --table-port PORT    Azurite table service port (default: $TABLE_PORT).
   --queue-port PORT    Azurite queue service port (default: $QUEUE_PORT).
   --blob-port PORT     Azurite blob service port (default: $BLOB_PORT).
@@ -74,6 +78,8 @@ while [[ $# -gt 0 ]]; do
         --urls=*) URLS="${1#*=}"; shift ;;
         --data-dir) need_value "$@"; DATA_DIR="$2"; shift 2 ;;
         --data-dir=*) DATA_DIR="${1#*=}"; shift ;;
+        --silos) need_value "$@"; SILOS="$2"; shift 2 ;;
+        --silos=*) SILOS="${1#*=}"; shift ;;
         --silo-port) need_value "$@"; SILO_PORT="$2"; shift 2 ;;
         --silo-port=*) SILO_PORT="${1#*=}"; shift ;;
         --gateway-port) need_value "$@"; GATEWAY_PORT="$2"; shift 2 ;;
@@ -96,8 +102,17 @@ done
 for p in "silo-port:$SILO_PORT" "gateway-port:$GATEWAY_PORT" "table-port:$TABLE_PORT" "queue-port:$QUEUE_PORT" "blob-port:$BLOB_PORT"; do
     is_port "${p#*:}" || die "--${p%%:*} must be a port number between 1 and 65535 (got '${p#*:}')"
 done
-[[ $(printf '%s\n' "$SILO_PORT" "$GATEWAY_PORT" "$TABLE_PORT" "$QUEUE_PORT" "$BLOB_PORT" | sort -u | wc -l) -eq 5 ]] \
-    || die "the silo, gateway, table, queue and blob ports must all be different"
+[[ "$SILOS" =~ ^[0-9]+$ ]] && (( SILOS >= 1 && SILOS <= 16 )) || die "--silos must be a number from 1 to 16 (got '$SILOS')"
+SILO_PORTS=()
+GATEWAY_PORTS=()
+for ((n = 0; n < SILOS; n++)); do
+    SILO_PORTS+=($((SILO_PORT + n)))
+    GATEWAY_PORTS+=($((GATEWAY_PORT + n)))
+done
+is_port "${SILO_PORTS[-1]}" && is_port "${GATEWAY_PORTS[-1]}" || die "--silos $SILOS takes the silo or gateway ports beyond 65535"
+ALL_PORTS=("${SILO_PORTS[@]}" "${GATEWAY_PORTS[@]}" "$TABLE_PORT" "$QUEUE_PORT" "$BLOB_PORT")
+[[ $(printf '%s\n' "${ALL_PORTS[@]}" | sort -u | wc -l) -eq ${#ALL_PORTS[@]} ]] \
+    || die "the silo ports ($SILO_PORT..), gateway ports ($GATEWAY_PORT..), table, queue and blob ports must all be different"
 WEB_PORTS=()
 IFS=';' read -r -a URL_LIST <<< "$URLS"
 for url in "${URL_LIST[@]}"; do
@@ -105,8 +120,8 @@ for url in "${URL_LIST[@]}"; do
         || die "--urls takes addresses like http://127.0.0.1:5080 (with a port), separated by ';' (got '$url')"
     port="${BASH_REMATCH[1]}"
     is_port "$port" || die "--urls has an invalid port in '$url'"
-    [[ "$port" != "$SILO_PORT" && "$port" != "$GATEWAY_PORT" && "$port" != "$TABLE_PORT" && "$port" != "$QUEUE_PORT" && "$port" != "$BLOB_PORT" ]] \
-        || die "the front door's port $port is also used as the silo, gateway or table port"
+    [[ " ${ALL_PORTS[*]} " != *" $port "* ]] \
+        || die "the front door's port $port is also used as a silo, gateway or Azurite port"
     WEB_PORTS+=("$port")
 done
 FIRST_URL="${URL_LIST[0]%/}"
@@ -115,7 +130,8 @@ FIRST_URL="${URL_LIST[0]%/}"
 # Process handling
 # ---------------------------------------------------------------------------------------------------
 AZURITE_PID=""
-SILO_PID=""
+SILO_PIDS=()
+SILO_GONE=()
 WEB_PID=""
 SLEEP_PID=""
 STOPPING=0
@@ -155,8 +171,10 @@ shutdown() {
     if alive "$SLEEP_PID"; then kill "$SLEEP_PID" 2>/dev/null || true; fi
     # The front door first: no new requests reach a silo that is stopping.
     stop_process "front door" "$WEB_PID" TERM 30
-    # The silo leaves the cluster and deactivates its grains: it still needs Azurite for that.
-    stop_process "silo" "$SILO_PID" TERM 60
+    # The silos leave the cluster and deactivate their grains: they still need Azurite for that. All are
+    # asked at once (each hands its grains to no one, so the order does not matter), then waited for.
+    for pid in ${SILO_PIDS[@]+"${SILO_PIDS[@]}"}; do kill -s TERM "$pid" 2>/dev/null || true; done
+    for n in "${!SILO_PIDS[@]}"; do stop_process "silo $n" "${SILO_PIDS[$n]}" TERM 60; done
     # Azurite writes its data folder on SIGINT; SIGTERM can lose the last write.
     stop_process "Azurite" "$AZURITE_PID" INT 20
     if [[ -n "${PID_FILE:-}" && "$(cat "$PID_FILE" 2>/dev/null)" == "$$" ]]; then rm -f "$PID_FILE"; fi
@@ -204,7 +222,7 @@ fail_start() {
 # 1. Tools and dependencies
 # ---------------------------------------------------------------------------------------------------
 # Checked first: a second run.sh on the same ports (or data folder) must not touch the first one.
-for p in "Azurite table service:$TABLE_PORT" "Azurite queue service:$QUEUE_PORT" "Azurite blob service:$BLOB_PORT" "silo:$SILO_PORT" "gateway:$GATEWAY_PORT" "${WEB_PORTS[@]/#/front door:}"; do
+for p in "Azurite table service:$TABLE_PORT" "Azurite queue service:$QUEUE_PORT" "Azurite blob service:$BLOB_PORT" "${SILO_PORTS[@]/#/silo:}" "${GATEWAY_PORTS[@]/#/gateway:}" "${WEB_PORTS[@]/#/front door:}"; do
     if port_answers "${p##*:}"; then
         die "port ${p##*:} (${p%:*}) is already in use. Is another run.sh or Azurite still running? Choose other ports with the options (see --help)."
     fi
@@ -248,10 +266,14 @@ if [[ -f "$PID_FILE" ]] && other="$(cat "$PID_FILE" 2>/dev/null)" && [[ -n "$oth
 fi
 echo "$$" > "$PID_FILE"
 AZURITE_LOG="$LOG_DIR/azurite.log"
-SILO_LOG="$LOG_DIR/silo.log"
+# The first silo logs to silo.log, the others to silo-1.log, silo-2.log...
+SILO_LOGS=()
+for ((n = 0; n < SILOS; n++)); do
+    if (( n == 0 )); then SILO_LOGS+=("$LOG_DIR/silo.log"); else SILO_LOGS+=("$LOG_DIR/silo-$n.log"); fi
+done
 WEB_LOG="$LOG_DIR/frontdoor.log"
 # Keep the previous run's logs (useful after a crash), start fresh ones.
-for log in "$AZURITE_LOG" "$SILO_LOG" "$WEB_LOG"; do
+for log in "$AZURITE_LOG" "${SILO_LOGS[@]}" "$WEB_LOG"; do
     if [[ -f "$log" ]]; then mv -f "$log" "${log%.log}.previous.log"; fi
     : > "$log"
 done
@@ -280,23 +302,35 @@ CONNECTION_STRING="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;Ac
 # ---------------------------------------------------------------------------------------------------
 # 4. Silo
 # ---------------------------------------------------------------------------------------------------
-echo "Starting the silo (silo port $SILO_PORT, gateway port $GATEWAY_PORT)..."
 # Run the built dll directly (not "dotnet run") so signals reach the silo itself. appsettings.json
 # logs only warnings of Orleans; the silo's own start/stop lines are switched on here.
-start_background "$SILO_LOG" dotnet "$SILO_DLL" \
-    --Storage:ConnectionString "$CONNECTION_STRING" \
-    --Orleans:SiloPort "$SILO_PORT" \
-    --Orleans:GatewayPort "$GATEWAY_PORT" \
-    --Logging:LogLevel:Orleans.Hosting.SiloHostedService Information \
-    ${SILO_EXTRA_ARGS[@]+"${SILO_EXTRA_ARGS[@]}"}
-SILO_PID=$STARTED_PID
+start_silo() {
+    local n="$1"
+    echo "Starting silo $n (silo port ${SILO_PORTS[$n]}, gateway port ${GATEWAY_PORTS[$n]})..."
+    start_background "${SILO_LOGS[$n]}" dotnet "$SILO_DLL" \
+        --Storage:ConnectionString "$CONNECTION_STRING" \
+        --Orleans:SiloPort "${SILO_PORTS[$n]}" \
+        --Orleans:GatewayPort "${GATEWAY_PORTS[$n]}" \
+        --Logging:LogLevel:Orleans.Hosting.SiloHostedService Information \
+        ${SILO_EXTRA_ARGS[@]+"${SILO_EXTRA_ARGS[@]}"}
+    SILO_PIDS[$n]=$STARTED_PID
+}
 
-for ((i = 0; ; i++)); do
-    grep -q "Orleans Silo started" "$SILO_LOG" && break
-    alive "$SILO_PID" || fail_start "$SILO_LOG" "The silo exited while starting."
-    (( i < 1200 )) || fail_start "$SILO_LOG" "The silo did not start within 120s."
-    sleep 0.1
-done
+wait_for_silo() {
+    local n="$1" i
+    for ((i = 0; ; i++)); do
+        grep -q "Orleans Silo started" "${SILO_LOGS[$n]}" && break
+        alive "${SILO_PIDS[$n]}" || fail_start "${SILO_LOGS[$n]}" "Silo $n exited while starting."
+        (( i < 1800 )) || fail_start "${SILO_LOGS[$n]}" "Silo $n did not start within 180s."
+        sleep 0.1
+    done
+}
+
+# The first silo creates the tables; the others then start together and join it.
+start_silo 0
+wait_for_silo 0
+for ((n = 1; n < SILOS; n++)); do start_silo "$n"; done
+for ((n = 1; n < SILOS; n++)); do wait_for_silo "$n"; done
 
 # ---------------------------------------------------------------------------------------------------
 # 5. Front door
@@ -334,12 +368,15 @@ OrleansGuarantee is running.
   Front door             $URLS   (pid $WEB_PID)
   Azurite                tables http://127.0.0.1:$TABLE_PORT, queues http://127.0.0.1:$QUEUE_PORT   (pid $AZURITE_PID)
                          data: $AZURITE_DIR
-  Silo                   silo port $SILO_PORT, client gateway 127.0.0.1:$GATEWAY_PORT   (pid $SILO_PID)
+$(for n in "${!SILO_PIDS[@]}"; do printf '  %-22s silo port %s, client gateway 127.0.0.1:%s   (pid %s)\n' "Silo $n" "${SILO_PORTS[$n]}" "${GATEWAY_PORTS[$n]}" "${SILO_PIDS[$n]}"; done)
   Operator key           $DATA_DIR/operator-key (unless Operator__Key is set)
   Logs                   $WEB_LOG
-                         $SILO_LOG
+$(for log in "${SILO_LOGS[@]}"; do printf '                         %s\n' "$log"; done)
                          $AZURITE_LOG
-  Storage connection string (for clients and tools):
+  Add a silo while it runs (any free ports; it joins through the membership table, and stopping it
+  with Ctrl+C or kill hands its grains back to the others):
+    dotnet $SILO_DLL --Storage:ConnectionString "\$CONN" --Orleans:SiloPort <port> --Orleans:GatewayPort <port>
+  Storage connection string (for clients and tools; CONN above):
     $CONNECTION_STRING
 
 Press Ctrl+C to stop (or: kill $$).
@@ -367,9 +404,20 @@ fi
 # ---------------------------------------------------------------------------------------------------
 # "sleep & wait" rather than plain sleep: wait returns as soon as a trapped signal arrives.
 while true; do
-    if ! alive "$SILO_PID"; then
-        echo "run.sh: the silo exited unexpectedly; see $SILO_LOG" >&2
-        tail -n 20 "$SILO_LOG" >&2 || true
+    # A silo that stops is reported once; the others carry on with its grains. Only when no silo is left
+    # does everything stop.
+    running=0
+    for n in "${!SILO_PIDS[@]}"; do
+        if alive "${SILO_PIDS[$n]}"; then
+            running=$((running + 1))
+        elif [[ -z "${SILO_GONE[$n]:-}" ]]; then
+            SILO_GONE[$n]=1
+            echo "run.sh: silo $n (pid ${SILO_PIDS[$n]}) exited; see ${SILO_LOGS[$n]}" >&2
+            tail -n 5 "${SILO_LOGS[$n]}" >&2 || true
+        fi
+    done
+    if (( running == 0 )); then
+        echo "run.sh: no silo is left running; stopping." >&2
         shutdown 1
     fi
     if ! alive "$WEB_PID"; then
