@@ -79,11 +79,20 @@ builder.UseOrleans(silo =>
     else
     {
         var queues = new QueueServiceClient(settings.StorageConnectionString);
-        silo.AddAzureQueueStreams(CycleStreams.Provider, b => b.ConfigureAzureQueue(ob => ob.Configure(o =>
+        silo.AddAzureQueueStreams(CycleStreams.Provider, b =>
         {
-            o.QueueServiceClient = queues;
-            o.QueueNames = CycleStreams.QueueNames(settings.ServiceId).ToList();
-        })));
+            b.ConfigureAzureQueue(ob => ob.Configure(o =>
+            {
+                o.QueueServiceClient = queues;
+                o.QueueNames = CycleStreams.QueueNames(settings.ServiceId).ToList();
+            }));
+            // How often an idle queue is read: the delay a live cycle page adds on top of the event itself.
+            // Orleans' default is 100 ms; every queue read is one storage request, so this trades cost for latency.
+            b.ConfigurePullingAgent(ob => ob.Configure(o => o.GetQueueMsgsTimerPeriod = TimeSpan.FromMilliseconds(
+                builder.Configuration.GetValue("Streams:PollMilliseconds", 50))));
+        });
+        // Orleans 10.4.2's simple queue cache can stall a subscriber for good after a purge (see the class).
+        OrleansGuarantee.Silo.Streams.PurgeAwareAzureQueueAdapterFactory.Register(silo.Services, CycleStreams.Provider);
         silo.AddAzureTableGrainStorage("PubSubStore", options => options.Configure<Serializer>((o, serializer) =>
         {
             o.TableServiceClient = tables;
