@@ -193,7 +193,8 @@ public interface IMemberGrain : IGrainWithStringKey
     [Alias("AddDebt")]
     Task AddDebt(string debtId, string toMemberId, decimal amount);
 
-    /// <summary>Reduces this member's debt to <paramref name="toMemberId"/> after a repayment reached it. Idempotent by <paramref name="repaymentId"/>.</summary>
+    /// <summary>Reduces this member's debt to <paramref name="toMemberId"/> for a repayment, before its money moves; refuses
+    /// (above-debt) more than is owed. Idempotent by <paramref name="repaymentId"/>.</summary>
     [Alias("ReduceDebt")]
     Task ReduceDebt(string repaymentId, string toMemberId, decimal amount);
 

@@ -10,7 +10,7 @@ public enum CycleState
     Recruiting = 0,
     /// <summary>Stage k of n is running as a covered deal.</summary>
     Running = 1,
-    /// <summary>A stage failed (its claim was compensated); the organizer reassigns it.</summary>
+    /// <summary>A stage failed (its claim was compensated, or a party cancelled its deal before it was covered); the organizer reassigns it.</summary>
     Broken = 2,
     /// <summary>Every stage done; shares recorded.</summary>
     Completed = 3,

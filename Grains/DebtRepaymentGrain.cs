@@ -15,12 +15,15 @@ public sealed class DebtRepaymentState
 }
 
 /// <summary>
-/// A debt repayment: a transfer from the debtor's free balance to its guarantor, then the debt reduced.
-/// The intent is stored first; both steps are idempotent (by the transfer id and the repayment id) and
-/// resumed on activation or by the recovery reminder. Calls go repayment → transfer/members only.
+/// A debt repayment: the debt reduced by the debtor (which refuses more than it owes, so two repayments of one debt at
+/// once cannot both go through), then a transfer from the debtor's free balance to its guarantor; if the transfer is
+/// refused (the money is no longer free), the debt is owed again. The intent is stored first; every step is idempotent
+/// (by the repayment id, the transfer id and the undo id) and resumed on activation or by the recovery reminder.
+/// Calls go repayment → transfer/members only.
 /// </summary>
 public sealed class DebtRepaymentGrain(
     [PersistentState("repayment", StorageNames.Store)] IPersistentState<DebtRepaymentState> state,
+    IFaultInjector faults,
     ILogger<DebtRepaymentGrain> logger) : RecoverableGrain(logger), IDebtRepaymentGrain
 {
     private DebtRepaymentState S => state.State;
@@ -64,13 +67,25 @@ public sealed class DebtRepaymentGrain(
 
     private async Task RunAsync()
     {
+        var debtor = GrainFactory.GetGrain<IMemberGrain>(S.FromMemberId!);
         try
         {
-            await GrainFactory.GetGrain<ITransferGrain>($"{Id}:t").Execute(S.FromMemberId!, S.ToMemberId, S.Amount, null);
-            await GrainFactory.GetGrain<IMemberGrain>(S.FromMemberId!).ReduceDebt(Id, S.ToMemberId, S.Amount);
+            await debtor.ReduceDebt(Id, S.ToMemberId, S.Amount);
+            faults.At(FaultPoints.RepaymentDebtReduced, Id);
+            try
+            {
+                await GrainFactory.GetGrain<ITransferGrain>($"{Id}:t").Execute(S.FromMemberId!, S.ToMemberId, S.Amount, null);
+            }
+            catch (GuaranteeException ex) when (ex.Code == "transfer-refused")
+            {
+                // No money moved: what was taken off the debt is owed again.
+                await debtor.AddDebt($"{Id}:undo", S.ToMemberId, S.Amount);
+                S.RefusedBecause = ex.Message;
+            }
         }
-        catch (GuaranteeException ex) when (ex.Code == "transfer-refused")
+        catch (GuaranteeException ex) when (ex.Code == "above-debt")
         {
+            // The debt shrank meanwhile (another repayment took it): nothing moved.
             S.RefusedBecause = ex.Message;
         }
         S.Completed = true;

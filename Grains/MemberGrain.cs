@@ -164,8 +164,14 @@ public sealed class MemberGrain(
         EnsureRegistered();
         Ids.ValidateOperationId(repaymentId);
         Money.Validate(amount);
-        if (!S.DebtIds.Add(repaymentId)) return;
-        var left = S.Debts.GetValueOrDefault(toMemberId) - amount;
+        if (S.DebtIds.Contains(repaymentId)) return;
+        // Checked here, where every change of the debt happens one at a time: two repayments of one debt at once
+        // cannot both take it, so no member repays more than it owes.
+        var owed = S.Debts.GetValueOrDefault(toMemberId);
+        if (amount > owed)
+            throw GuaranteeException.Conflict("above-debt", $"{Id} owes {toMemberId} {owed:0.00}; a repayment of {amount:0.00} is more than that.");
+        S.DebtIds.Add(repaymentId);
+        var left = owed - amount;
         if (left > 0) S.Debts[toMemberId] = left;
         else S.Debts.Remove(toMemberId);
         await SaveAsync();
@@ -262,20 +268,23 @@ public sealed class MemberGrain(
     {
         EnsureRegistered();
         var before = S.Account.Version;
+        var lastBefore = S.Account.RecentEntries.LastOrDefault();
         var result = entry();
         if (S.Account.Version != before)
         {
-            // The movement and its journal record are stored in the same write (rule 23).
-            var moved = S.Account.RecentEntries[^1];
-            S.Journal.Add(JournalSource, moved.Kind, new
-            {
-                member = Id,
-                amount = moved.Amount,
-                balanceAfter = moved.BalanceAfter,
-                heldAfter = moved.HeldAfter,
-                operationId = moved.OperationId,
-                reference = moved.Reference,
-            }, moved.At);
+            // The movement and its journal record are stored in the same write (rule 23). A change without a new entry
+            // (releasing a hold id that was never placed only voids the id) moves no money and is not journalled.
+            var moved = S.Account.RecentEntries.LastOrDefault();
+            if (moved is not null && !ReferenceEquals(moved, lastBefore))
+                S.Journal.Add(JournalSource, moved.Kind, new
+                {
+                    member = Id,
+                    amount = moved.Amount,
+                    balanceAfter = moved.BalanceAfter,
+                    heldAfter = moved.HeldAfter,
+                    operationId = moved.OperationId,
+                    reference = moved.Reference,
+                }, moved.At);
             await SaveAsync(report: false);
             faults.At(FaultPoints.MemberAfterWrite, Id);
             await ReportAsync();

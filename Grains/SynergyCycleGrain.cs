@@ -272,8 +272,16 @@ public sealed class SynergyCycleGrain(
             return;
         }
         var deal = await GrainFactory.GetGrain<IDealGrain>(stage.DealId).Get();
-        if (deal.State == stage.DealState) return;
+        // An acceptance that was interrupted (a crash, a lost reply) and finished by the deal's own recovery: the stage runs.
+        var covered = stage.Status == "opening" && deal.State is not (DealState.Proposed or DealState.Accepting or DealState.Cancelled);
+        if (deal.State == stage.DealState && !covered) return;
         stage.DealState = deal.State;
+        if (covered)
+        {
+            stage.Status = "running";
+            stage.Blocked = null;
+            Record("stage-deal-covered", S.Current, $"Stage {S.Current + 1}'s deal {deal.Id} ({deal.ProviderId} to {deal.ConsumerId}, {deal.Value:0.00}) is accepted and covered.");
+        }
         switch (deal.State)
         {
             case DealState.Completed:
@@ -301,14 +309,25 @@ public sealed class SynergyCycleGrain(
                 Record("stage-disputed", S.Current, $"Stage {S.Current + 1}'s claim is disputed: case {deal.CaseId}.");
                 break;
             case DealState.Settled:
-                stage.Status = "failed";
-                S.State = CycleState.Broken;
-                var reason = deal.Settlement is { } st ? $"compensated {st.Awarded:0.00} from its cover" : "its claim was settled";
-                S.Failures.Add(new StageFailure(S.Current, stage.MemberId, deal.Id, clock.GetUtcNow(), reason));
-                Record("stage-failed", S.Current, $"Stage {S.Current + 1} ({stage.Role}) failed: {reason}. The organizer reassigns it.");
+                FailStage(stage, deal.Id, deal.Settlement is { } st ? $"compensated {st.Awarded:0.00} from its cover" : "its claim was settled");
+                break;
+            case DealState.Cancelled:
+                FailStage(stage, deal.Id, CancelledReason);
                 break;
         }
         await SaveAsync();
+    }
+
+    private const string CancelledReason = "its deal was cancelled by a party before it was covered";
+
+    /// <summary>The current stage failed: the cycle is broken until the organizer reassigns the stage (rule 20).</summary>
+    private void FailStage(CycleStageState stage, string dealId, string reason)
+    {
+        stage.Status = "failed";
+        stage.Blocked = null;
+        S.State = CycleState.Broken;
+        S.Failures.Add(new StageFailure(S.Current, stage.MemberId, dealId, clock.GetUtcNow(), reason));
+        Record("stage-failed", S.Current, $"Stage {S.Current + 1} ({stage.Role}) failed: {reason}. The organizer reassigns it.");
     }
 
     /// <summary>Proposes the current stage's deal (from its member to the next stage's, or to the organizer) and accepts it, covered.</summary>
@@ -330,8 +349,16 @@ public sealed class SynergyCycleGrain(
         var deal = GrainFactory.GetGrain<IDealGrain>(stage.DealId);
         try
         {
-            await deal.Propose(new ProposeDeal($"{Id}:s{index}:r{stage.Runs}", stage.MemberId, stage.MemberId, consumer, figures[index].CyclePrice,
+            var proposed = await deal.Propose(new ProposeDeal($"{Id}:s{index}:r{stage.Runs}", stage.MemberId, stage.MemberId, consumer, figures[index].CyclePrice,
                 $"{S.Product}: stage {index + 1} of {S.Stages.Count} ({stage.Role})", clock.GetUtcNow().Add(StageDue), Id));
+            if (proposed.State == DealState.Cancelled)
+            {
+                // Waiting for cover, the deal was cancelled by a party: retrying it would wait forever.
+                stage.DealState = DealState.Cancelled;
+                FailStage(stage, proposed.Id, CancelledReason);
+                await SaveAsync();
+                return;
+            }
             var accepted = await deal.Accept(consumer);
             stage.DealState = accepted.State;
             stage.Status = "running";

@@ -29,6 +29,8 @@ public static class FaultPoints
     public const string DealReleasing = "deal.release.before-release";
     public const string MemberAfterWrite = "member.after-write";
     public const string TransferDebited = "transfer.debited";
+    /// <summary>After a repayment took its amount off the debt and before its money moves.</summary>
+    public const string RepaymentDebtReduced = "repayment.debt-reduced";
     public const string GuaranteeStored = "guarantee.stored";
     public const string CommunityStored = "community.stored";
 }

@@ -85,6 +85,21 @@ public sealed class JournalTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task Voiding_a_hold_that_was_never_placed_journals_no_money()
+    {
+        var c = await TestCommunity.CreateAsync(Grains, founderDeposit: 0);
+        var m = await c.SignUpAsync("m");
+        await c.Member(m).Deposit(TestCommunity.Unique("dep"), 25m);
+        // A deal rolling back an acceptance releases every planned hold, also one whose placing never arrived: its id is
+        // voided (so a late placing is refused). That changes the account, but moves no money.
+        await c.Member(m).Release($"{TestCommunity.Unique("d")}:a1:0");
+
+        var mine = await SourceEntriesAsync(Grains, c.Id, $"member:{m}");
+        Assert.Equal(["deposit"], mine.Select(e => e.Kind));
+        Assert.Equal((await c.AccountOf(m)).Balance, mine.Sum(Amount));
+    }
+
+    [Fact]
     public async Task A_repeated_append_adds_nothing_and_concurrent_appends_share_one_chain_in_order()
     {
         var community = TestCommunity.Unique("jc");

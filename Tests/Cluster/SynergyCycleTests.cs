@@ -273,6 +273,64 @@ public sealed class SynergyCycleTests(ClusterFixture fixture)
         await AssertLedgerConservedAsync(h);
     }
 
+    [Fact]
+    public async Task A_stage_deal_cancelled_while_it_waits_for_cover_fails_the_stage_and_a_reassigned_stage_runs_on()
+    {
+        var h = await HouseAsync(spares: 1);
+        await DesignJoinStartAsync(h);
+        var (mason, carpenter, spare) = (h.StageMembers[1], h.StageMembers[2], h.Spares[0]);
+        // The carpenter loses a guarantor: stage 2's deal (mason → carpenter) is proposed but cannot be covered.
+        await h.C.GuaranteeBetween(carpenter, h.C.Founders[0]).Withdraw(h.C.Founders[0], carpenter);
+        await RunStageAsync(h, 0);
+        var blocked = await WaitAsync(Cycle(h), v => v.Stages[1].Blocked is not null, "stage 2 to wait for cover");
+        var waitingDeal = blocked.Stages[1].DealId!;
+        Assert.Equal(DealState.Proposed, (await h.C.Deal(waitingDeal).Get()).State);
+
+        // A party cancels the waiting deal: retrying it could never succeed, so the stage fails.
+        await h.C.Deal(waitingDeal).Cancel(carpenter);
+        var broken = await Cycle(h).CheckProgress();
+        Assert.Equal(CycleState.Broken, broken.State);
+        Assert.Equal(("failed", DealState.Cancelled), (broken.Stages[1].Status, broken.Stages[1].DealState));
+        var failure = Assert.Single(broken.Failures);
+        Assert.Equal((1, mason, waitingDeal), (failure.Index, failure.MemberId, failure.DealId));
+        Assert.Contains("cancelled", failure.Reason);
+
+        // The carpenter is guaranteed again; the organizer gives the stage to the spare, who joins: a new deal is covered.
+        await h.C.GuaranteeAsync(h.C.Founders[2], carpenter, 1_000m);
+        await Cycle(h).Reassign(h.Organizer, 1, spare);
+        var running = await Cycle(h).Join(1, spare);
+        Assert.Equal(CycleState.Running, running.State);
+        var deal = await RunStageAsync(h, 1);
+        Assert.NotEqual(waitingDeal, deal.Id);
+        Assert.Equal((spare, carpenter), (deal.ProviderId, deal.ConsumerId));
+        for (var i = 2; i < Roles.Length; i++) await RunStageAsync(h, i);
+        var done = await Cycle(h).Get();
+        AssertCompleted(done);
+        Assert.Contains(waitingDeal, done.DealHistory);
+        await AssertLedgerConservedAsync(h);
+    }
+
+    [Fact]
+    public async Task A_stage_whose_covering_was_interrupted_runs_once_its_deal_recovers()
+    {
+        var h = await HouseAsync(spares: 0);
+        await Cycle(h).Design(Design(h));
+        for (var i = 0; i < Roles.Length; i++) await Cycle(h).Join(i, h.StageMembers[i]);
+        var dealId = DealIds.For(h.StageMembers[0], $"{h.CycleId}:s0:r1");
+        ClusterFixture.Faults.Arm(OrleansGuarantee.Infrastructure.FaultPoints.DealHoldPlacing, dealId);
+        Assert.Equal("operation-interrupted", await Code(() => Cycle(h).Start(h.Organizer)));
+
+        // The deal finishes its acceptance on recovery; the cycle reads it and the stage runs (not "opening" for ever).
+        await fixture.Cluster.DeactivateAsync(h.C.Deal(dealId));
+        Assert.Equal(DealState.Accepted, (await h.C.Deal(dealId).Get()).State);
+        var view = await Cycle(h).CheckProgress();
+        Assert.Equal(("running", DealState.Accepted, (string?)null), (view.Stages[0].Status, view.Stages[0].DealState, view.Stages[0].Blocked));
+        Assert.Single(await Cycle(h).GetEvents(0, 1000), e => e.Kind == "stage-deal-covered");
+        for (var i = 0; i < Roles.Length; i++) await RunStageAsync(h, i);
+        AssertCompleted(await Cycle(h).Get());
+        await AssertLedgerConservedAsync(h);
+    }
+
     // ---- Refusals -------------------------------------------------------------------------------
 
     [Fact]
