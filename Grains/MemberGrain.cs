@@ -251,20 +251,23 @@ public sealed class MemberGrain(
     {
         EnsureRegistered();
         var before = S.Account.Version;
+        var lastEntry = S.Account.RecentEntries.LastOrDefault();
         var result = entry();
         if (S.Account.Version != before)
         {
-            // The movement and its journal record are stored in the same write (rule 23).
-            var moved = S.Account.RecentEntries[^1];
-            S.Journal.Add(JournalSource, moved.Kind, new
-            {
-                member = Id,
-                amount = moved.Amount,
-                balanceAfter = moved.BalanceAfter,
-                heldAfter = moved.HeldAfter,
-                operationId = moved.OperationId,
-                reference = moved.Reference,
-            }, moved.At);
+            // The movement and its journal record are stored in the same write (rule 23). Voiding a hold that never
+            // arrived (a rolled-back acceptance) changes the account but moves nothing and adds no ledger entry: it
+            // has no journal record (the last entry is an earlier movement, already journalled).
+            if (S.Account.RecentEntries.LastOrDefault() is { } moved && !ReferenceEquals(moved, lastEntry))
+                S.Journal.Add(JournalSource, moved.Kind, new
+                {
+                    member = Id,
+                    amount = moved.Amount,
+                    balanceAfter = moved.BalanceAfter,
+                    heldAfter = moved.HeldAfter,
+                    operationId = moved.OperationId,
+                    reference = moved.Reference,
+                }, moved.At);
             await SaveAsync(report: false);
             faults.At(FaultPoints.MemberAfterWrite, Id);
             await ReportAsync();

@@ -59,9 +59,14 @@ builder.UseOrleans(silo =>
             o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
         }));
     }
-    // Reminders drive arbitration deadlines; a shorter minimum period (tests, demos) acts on them sooner.
+    // Reminders drive arbitration deadlines, cycle progress and the recovery of interrupted multi-grain steps; a
+    // shorter minimum period (tests, demos) acts on them sooner. The recovery reminder has its own period
+    // (RecoveryOptions, 1 minute by default), so it is shortened with the others.
     if (builder.Configuration.GetValue<int?>("Orleans:MinimumReminderPeriodSeconds") is { } seconds and > 0)
+    {
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(seconds));
+        silo.Configure<RecoveryOptions>(o => o.RetryPeriod = TimeSpan.FromSeconds(seconds));
+    }
 });
 
 var host = builder.Build();
