@@ -58,6 +58,7 @@ public sealed class SynergyCycleState
 public sealed class SynergyCycleGrain(
     [PersistentState("cycle", StorageNames.Store)] IPersistentState<SynergyCycleState> state,
     TimeProvider clock,
+    IFaultInjector faults,
     ILogger<SynergyCycleGrain> logger) : Grain, ISynergyCycleGrain, IRemindable
 {
     private const string ProgressReminder = "cycle-progress";
@@ -155,7 +156,13 @@ public sealed class SynergyCycleGrain(
         EnsureOrganizer(organizerId);
         if (S.State != CycleState.Recruiting)
         {
-            if (S.State == CycleState.Running) return View();
+            if (S.State == CycleState.Running)
+            {
+                // A first Start may have stored "running" and then failed to arm the reminder that opens and follows the
+                // stages (the reminder table did not answer): repeating Start arms it, or the cycle would never move.
+                await ArmReminderAsync();
+                return View();
+            }
             throw GuaranteeException.Conflict("cycle-not-recruiting", $"Cycle {Id} is {Word(S.State)}; only a recruiting cycle can start.");
         }
         var waiting = S.Stages.Select((s, i) => (s, i)).Where(x => !x.s.Joined).Select(x => $"{x.i + 1} ({x.s.MemberId})").ToList();
@@ -414,6 +421,7 @@ public sealed class SynergyCycleGrain(
     private async Task ArmReminderAsync()
     {
         var period = ReminderPeriods.Shortest(ServiceProvider);
+        faults.At(FaultPoints.ReminderArming, Id);
         await this.RegisterOrUpdateReminder(ProgressReminder, period, period);
     }
 

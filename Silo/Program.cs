@@ -102,9 +102,14 @@ builder.UseOrleans(silo =>
     // The Orleans dashboard's grains and statistics; the front door (an Orleans client) serves its pages
     // under /orleans to operators, and it needs every silo to have it.
     silo.AddDashboard();
-    // Reminders drive arbitration deadlines; a shorter minimum period (tests, demos) acts on them sooner.
+    // Reminders drive arbitration deadlines, cycle progress and the recovery of interrupted multi-grain steps; a
+    // shorter minimum period (tests, demos) acts on them sooner. The recovery reminder has its own period
+    // (RecoveryOptions, 1 minute by default), so it is shortened with the others.
     if (builder.Configuration.GetValue<int?>("Orleans:MinimumReminderPeriodSeconds") is { } seconds and > 0)
+    {
         silo.Configure<ReminderOptions>(o => o.MinimumReminderPeriod = TimeSpan.FromSeconds(seconds));
+        silo.Configure<RecoveryOptions>(o => o.RetryPeriod = TimeSpan.FromSeconds(seconds));
+    }
 });
 
 var host = builder.Build();

@@ -69,7 +69,7 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
             BadHttpRequestException b when b.Message.StartsWith("Failed to bind parameter", StringComparison.Ordinal) => Problems.Create(400,
                 "invalid-parameter", $"A parameter in the address has an invalid value ({b.Message}).", instance),
             BadHttpRequestException b => Problems.Create(b.StatusCode, "bad-request", b.Message, instance),
-            OrleansException or TimeoutException => Problems.Create(503, "cluster-unavailable",
+            _ when IsClusterUnavailable(exception) => Problems.Create(503, "cluster-unavailable",
                 "The cluster or its storage is not answering right now. The call may not have taken effect: repeat it with the same operationId once /health answers 200.", instance),
             _ => null,
         };
@@ -86,6 +86,20 @@ public sealed class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : I
         await Problems.WriteAsync(context, problem);
         return true;
     }
+
+    /// <summary>
+    /// Failures of the cluster or its storage rather than of the request: Orleans errors and timeouts, storage that
+    /// cannot be reached (a grain's own storage call, e.g. registering a reminder, fails with the Azure SDK's exception,
+    /// after its retries as an <see cref="AggregateException"/>), and a message Orleans gave up on (its placement
+    /// expired while the cluster could not place the grain). The caller can repeat the call once the cluster answers.
+    /// </summary>
+    public static bool IsClusterUnavailable(Exception exception) => exception switch
+    {
+        OrleansException or TimeoutException or Azure.RequestFailedException => true,
+        OperationCanceledException => true,
+        AggregateException aggregate => aggregate.InnerExceptions.Count > 0 && aggregate.InnerExceptions.All(IsClusterUnavailable),
+        _ => false,
+    };
 
     private static string Describe(JsonException json)
     {

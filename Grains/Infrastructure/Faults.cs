@@ -33,4 +33,6 @@ public static class FaultPoints
     public const string RepaymentDebtReduced = "repayment.debt-reduced";
     public const string GuaranteeStored = "guarantee.stored";
     public const string CommunityStored = "community.stored";
+    /// <summary>Before a grain registers its reminder (recovery, cycle progress): the reminder table does not answer.</summary>
+    public const string ReminderArming = "reminder.arming";
 }

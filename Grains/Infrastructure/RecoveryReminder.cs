@@ -41,11 +41,26 @@ public abstract class RecoverableGrain(ILogger logger) : Grain, IRemindable
         if (!HasPendingSteps) await DisarmRecoveryAsync();
     }
 
+    /// <summary>
+    /// Registers the recovery reminder. Callers change their state in memory, arm, then store it; when the reminder
+    /// cannot be stored (the reminder table does not answer), the change is not stored either, so the activation is
+    /// dropped, as after a failed state write: the next call reads the stored state instead of acting on the change
+    /// (a deal left "accepting" in memory with nothing to finish it was seen while Azurite was down).
+    /// </summary>
     protected async Task ArmRecoveryAsync()
     {
         var period = ServiceProvider.GetService<Microsoft.Extensions.Options.IOptions<RecoveryOptions>>()?.Value.RetryPeriod
             ?? new RecoveryOptions().RetryPeriod;
-        _reminder = await this.RegisterOrUpdateReminder(ReminderName, period, period);
+        try
+        {
+            ServiceProvider.GetService<IFaultInjector>()?.At(FaultPoints.ReminderArming, this.GetGrainId().Key.ToString()!);
+            _reminder = await this.RegisterOrUpdateReminder(ReminderName, period, period);
+        }
+        catch
+        {
+            DeactivateOnIdle();
+            throw;
+        }
     }
 
     protected async Task DisarmRecoveryAsync()

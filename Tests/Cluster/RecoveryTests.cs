@@ -88,6 +88,25 @@ public sealed class RecoveryTests(ClusterFixture fixture)
     }
 
     [Fact]
+    public async Task When_the_recovery_reminder_cannot_be_stored_the_deal_stays_as_stored_and_is_accepted_again()
+    {
+        // The reminder table does not answer (Azurite down) after the deal marked itself "accepting" in memory: nothing
+        // was stored, so nothing may stay changed. (It once stayed "accepting" in memory with no step and no reminder to
+        // finish it, and a synergy cycle waiting on it never moved.)
+        var (c, provider, consumer, deal) = await ProposedDealAsync();
+        Faults.Arm(FaultPoints.ReminderArming, deal.Id);
+        await Assert.ThrowsAnyAsync<Exception>(() => c.Deal(deal.Id).Accept(consumer));
+        var read = await c.Deal(deal.Id).Get();
+        Assert.Equal(DealState.Proposed, read.State);
+        Assert.Empty(read.Cover);
+        Assert.Equal(0m, await c.HeldByAsync(provider, consumer, c.Founders[0], c.Founders[1]));
+
+        var accepted = await c.Deal(deal.Id).Accept(consumer);
+        Assert.Equal(DealState.Accepted, accepted.State);
+        await AssertHoldsMatchCoverAsync(c, accepted, provider, consumer, c.Founders[0], c.Founders[1]);
+    }
+
+    [Fact]
     public async Task A_hold_whose_reply_is_lost_is_not_placed_twice()
     {
         var (c, provider, consumer, deal) = await ProposedDealAsync();

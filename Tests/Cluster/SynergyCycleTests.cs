@@ -1,4 +1,5 @@
 using OrleansGuarantee.Dashboard.Services;
+using OrleansGuarantee.Infrastructure;
 
 namespace OrleansGuarantee.Tests.Cluster;
 
@@ -332,6 +333,24 @@ public sealed class SynergyCycleTests(ClusterFixture fixture)
     }
 
     // ---- Refusals -------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task A_start_whose_reminder_could_not_be_armed_is_repeated_and_the_cycle_runs()
+    {
+        // The first Start stores "running", then the reminder table does not answer: the reminder that opens and follows
+        // the stages is missing. Repeating Start (as a caller does after an error) must arm it, or the cycle never moves.
+        var h = await HouseAsync(spares: 0);
+        await Cycle(h).Design(Design(h));
+        for (var i = 0; i < Roles.Length; i++) await Cycle(h).Join(i, h.StageMembers[i]);
+        ClusterFixture.Faults.Arm(FaultPoints.ReminderArming, h.CycleId);
+        await Assert.ThrowsAnyAsync<Exception>(() => Cycle(h).Start(h.Organizer));
+        Assert.Equal(CycleState.Running, (await Cycle(h).Get()).State);
+        Assert.Null((await Cycle(h).Get()).Stages[0].DealId);
+
+        Assert.Equal(CycleState.Running, (await Cycle(h).Start(h.Organizer)).State);
+        var opened = await WaitAsync(Cycle(h), v => v.Stages[0].DealState == DealState.Accepted, "stage 1's deal to be opened by the reminder");
+        Assert.Equal("running", opened.Stages[0].Status);
+    }
 
     [Fact]
     public async Task Refusals_change_nothing()

@@ -172,12 +172,13 @@ internal sealed class ChildProcess : IDisposable
         }
     }
 
-    /// <summary>SIGKILL, then waits for the exit.</summary>
+    /// <summary>SIGKILL to the process and every process it started (none today: <c>dotnet app.dll</c> and <c>node</c> run in
+    /// one process, but a wrapper script would not), then waits for the exit.</summary>
     public void Kill()
     {
         try
         {
-            if (!_process.HasExited) _process.Kill();
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
             _process.WaitForExit();
         }
         catch (InvalidOperationException)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -80,7 +79,7 @@ public sealed class FrontDoorIntegrationTests(ITestOutputHelper output)
         }
         finally
         {
-            Assert.True(await door.StopAsync(ChildProcess.SIGTERM, TimeSpan.FromSeconds(30)), "the front door did not stop on SIGTERM");
+            Assert.True(await door.StopAsync(TimeSpan.FromSeconds(30)), "the front door did not stop on SIGTERM");
             door.Dispose();
         }
 
@@ -98,51 +97,16 @@ public sealed class FrontDoorIntegrationTests(ITestOutputHelper output)
         }
         finally
         {
-            Assert.True(await door.StopAsync(ChildProcess.SIGTERM, TimeSpan.FromSeconds(30)), "the front door did not stop on SIGTERM");
+            Assert.True(await door.StopAsync(TimeSpan.FromSeconds(30)), "the front door did not stop on SIGTERM");
             door.Dispose();
         }
     }
 
-    private static string DllPath => Path.Combine(
-        RepoPaths.Root, "Dashboard", "bin", RepoPaths.Configuration, RepoPaths.TargetFramework, "OrleansGuarantee.Dashboard.dll");
+    private static Task<FrontDoorProcess> StartFrontDoorAsync(SiloSettings settings, string dataDir, int port, string log) =>
+        FrontDoorProcess.StartAsync(settings, dataDir, port, log);
 
-    private static async Task<ChildProcess> StartFrontDoorAsync(SiloSettings settings, string dataDir, int port, string log)
-    {
-        var process = ChildProcess.Start("dotnet",
-        [
-            DllPath,
-            "--urls", $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}",
-            "--DataDir", dataDir,
-            "--Storage:ConnectionString", settings.ConnectionString,
-            "--Orleans:ClusterId", settings.ClusterId,
-            "--Orleans:ServiceId", settings.ServiceId,
-        ], log, Path.GetDirectoryName(DllPath)!);
-        try
-        {
-            await process.WaitForOutputAsync("Now listening on", SiloProcess.StartTimeout, "the front door to start");
-            return process;
-        }
-        catch
-        {
-            process.Kill();
-            process.Dispose();
-            throw;
-        }
-    }
-
-    private static async Task<HttpStatusCode> WaitForHealthAsync(HttpClient http, HttpStatusCode wanted)
-    {
-        var watch = Stopwatch.StartNew();
-        HttpStatusCode last;
-        do
-        {
-            using var response = await http.GetAsync("/health");
-            last = response.StatusCode;
-            if (last == wanted) return last;
-            await Task.Delay(500);
-        } while (watch.Elapsed < HealthWait);
-        return last;
-    }
+    private static Task<HttpStatusCode> WaitForHealthAsync(HttpClient http, HttpStatusCode wanted) =>
+        FrontDoorProcess.WaitForHealthAsync(http, wanted, HealthWait);
 
     private static async Task<string> TokenAsync(HttpClient http, string? operatorKey = null, string? memberId = null, string? password = null)
     {
