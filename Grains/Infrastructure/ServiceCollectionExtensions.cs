@@ -5,11 +5,14 @@ namespace OrleansGuarantee.Infrastructure;
 
 public static class ServiceCollectionExtensions
 {
-    /// <summary>Services the grains need: the clock and the (production: empty) fault injector.</summary>
+    /// <summary>Services the grains need: the clock, the (production: empty) fault injector and the navigator's
+    /// per-silo cache (its settings: <see cref="Navigation.NavigatorOptions"/>).</summary>
     public static IServiceCollection AddGuaranteeGrainServices(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IFaultInjector, NoFaults>();
+        services.AddOptions<Navigation.NavigatorOptions>().BindConfiguration("Navigator");
+        services.TryAddSingleton<Navigation.NavigatorCache>();
         return services;
     }
 }
