@@ -56,6 +56,19 @@ public static class Machine
         ];
     }
 
+    /// <summary>The 1-, 5- and 15-minute load averages (Linux): how much other work shared the cores.</summary>
+    public static string LoadAverages()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg") ? string.Join(" / ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
     /// <summary>The 1-minute load average (Linux), to show when other work shared the cores during a phase.</summary>
     public static string LoadAverage()
     {

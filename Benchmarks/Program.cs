@@ -1,4 +1,5 @@
 using OrleansGuarantee.Benchmarks;
+using OrleansGuarantee.Benchmarks.Navigator;
 
 // Benchmarks of OrleansGuarantee, each a mode: dotnet run -c Release --project Benchmarks -- MODE [options].
 // Every mode hosts its own in-process silo with memory storage, so a run needs nothing but this machine.
@@ -6,6 +7,8 @@ var modes = new Dictionary<string, BenchmarkMode>(StringComparer.OrdinalIgnoreCa
 {
     ["deals"] = OrleansGuarantee.Benchmarks.Scale.DealsMode.Mode,
     ["members"] = OrleansGuarantee.Benchmarks.Scale.MembersMode.Mode,
+    ["navigator"] = new("navigator", "path search and cycle proposals on a generated community (issue 7)",
+        NavigatorBenchmarkOptions.Usage, NavigatorBenchmark.RunAsync),
 };
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
@@ -19,6 +22,12 @@ if (!modes.TryGetValue(args[0], out var mode))
     Console.Error.WriteLine();
     Console.Error.WriteLine(BenchmarkMode.Usage(modes.Values));
     return 2;
+}
+if (args.Skip(1).Any(a => a is "-h" or "--help"))
+{
+    Console.WriteLine($"Usage: dotnet run -c Release --project Benchmarks -- {mode.Name} [options]");
+    Console.WriteLine(mode.OptionsUsage);
+    return 0;
 }
 try
 {

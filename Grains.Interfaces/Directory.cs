@@ -24,6 +24,13 @@ public sealed record DirectoryEdge(
     [property: Id(0)] string MemberId,
     [property: Id(1)] decimal Strength);
 
+/// <summary>The contact lists a directory partition answers, by member id. Immutable: within one silo Orleans hands
+/// it over by reference instead of copying every list of every level of a search (a partition never changes a list
+/// once handed out: a member's new report brings new lists).</summary>
+[GenerateSerializer, Immutable, Alias("og.ContactLists")]
+public sealed record ContactLists(
+    [property: Id(0)] IReadOnlyDictionary<string, IReadOnlyList<DirectoryEdge>> Lists);
+
 /// <summary>A non-expelled member's offers, needs and backing, for cycle proposals (rule 22).</summary>
 [GenerateSerializer, Immutable, Alias("og.DirectoryOffer")]
 public sealed record DirectoryOffer(
@@ -80,19 +87,33 @@ public interface IMemberDirectoryGrain : IGrainWithStringKey
     Task<IReadOnlyList<string>> ListMembers();
 
     /// <summary>The contacts of those of <paramref name="memberIds"/> this partition holds and that are not expelled
-    /// (members with no contacts may be left out). Neighbours are listed as reported: the caller drops expelled ones.</summary>
+    /// (members with no contacts may be left out). Expelled neighbours are left out too: every partition learns the
+    /// community's expulsions (<see cref="NoteExpelled"/>), so the navigator needs no second round trip to check them.</summary>
     [Alias("GetNeighbors")]
-    Task<IReadOnlyDictionary<string, IReadOnlyList<DirectoryEdge>>> GetNeighbors(IReadOnlyList<string> memberIds);
+    Task<ContactLists> GetNeighbors(IReadOnlyList<string> memberIds);
 
-    /// <summary>The partition's non-expelled members who offer <paramref name="skill"/> (case-insensitive).</summary>
+    /// <summary>The partition's non-expelled members who offer <paramref name="skill"/> (case-insensitive), in ordinal
+    /// order; answered from a per-skill index, not a scan.</summary>
     [Alias("GetOffering")]
     Task<IReadOnlyList<string>> GetOffering(string skill);
+
+    /// <summary>
+    /// Another partition of the community tells this one that some of its members are expelled, so that this one
+    /// drops them from the contact lists it answers. Interleaved: partitions call each other only with this and
+    /// <see cref="GetExpelled"/>, which never call back, so two partitions telling each other cannot deadlock.
+    /// </summary>
+    [Alias("NoteExpelled"), AlwaysInterleave]
+    Task NoteExpelled(IReadOnlyList<string> memberIds);
+
+    /// <summary>This partition's own expelled members (a partition that activates asks the others once).</summary>
+    [Alias("GetExpelled"), AlwaysInterleave]
+    Task<IReadOnlyList<string>> GetExpelled();
 
     /// <summary>The status of those of <paramref name="memberIds"/> this partition knows.</summary>
     [Alias("GetStatuses")]
     Task<IReadOnlyDictionary<string, MemberStatus>> GetStatuses(IReadOnlyList<string> memberIds);
 
-    /// <summary>Every non-expelled member's offers, needs and backing.</summary>
+    /// <summary>Every non-expelled member's offers, needs and backing (kept built between changes of them).</summary>
     [Alias("GetOffers")]
     Task<IReadOnlyList<DirectoryOffer>> GetOffers();
 }

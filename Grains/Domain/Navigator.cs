@@ -1,21 +1,22 @@
-namespace OrleansGuarantee.Domain;
+using System.Collections.Concurrent;
+using System.Runtime.InteropServices;
 
-/// <summary>One contact of a member as the index sees it. <paramref name="Strength"/> is the guarantee limit for a
-/// guarantee contact and 0 for a plain contact. Contacts are mutual: the index lists the edge on both sides with
-/// the same strength.</summary>
-public sealed record ContactEdge(string MemberId, decimal Strength);
+namespace OrleansGuarantee.Domain;
 
 /// <summary>
 /// The contact graph as the navigator reads it (rule 21). The grains implement it over a partitioned index; tests
 /// use a dictionary. Calls are batched: the search asks for a whole breadth-first level at once, so a partitioned
-/// implementation does one round trip per partition per level.
+/// implementation does one round trip per partition per level. A contact is a <see cref="DirectoryEdge"/>, as the
+/// directory keeps it (strength: the guarantee limit for a guarantee contact, 0 for a plain contact), so the
+/// directory's lists are searched as they arrive, without a copy per edge. Contacts are mutual: the index lists the
+/// edge on both sides with the same strength.
 /// Excluded (expelled) members never appear in any answer: not as anyone's neighbour, not as a skill provider, and
 /// their own neighbour list is empty (or missing).
 /// </summary>
 public interface IContactGraph
 {
     /// <summary>The contacts of each of <paramref name="memberIds"/>; a member with none may be left out.</summary>
-    Task<IReadOnlyDictionary<string, IReadOnlyList<ContactEdge>>> NeighborsAsync(IReadOnlyCollection<string> memberIds);
+    Task<IReadOnlyDictionary<string, IReadOnlyList<DirectoryEdge>>> NeighborsAsync(IReadOnlyCollection<string> memberIds);
 
     /// <summary>The (active) members who offer <paramref name="skill"/>.</summary>
     Task<IReadOnlyCollection<string>> MembersOfferingAsync(string skill);
@@ -50,8 +51,15 @@ public sealed record ContactChain(IReadOnlyList<string> MemberIds, IReadOnlyList
 /// balls, so chains are enumerated from those middle nodes outwards: towards the searching member through nodes whose
 /// forward distance fits the remaining position, towards the target through nodes whose backward distance fits —
 /// only nodes that lie on some chain of length L are visited, the two halves are joined when they share no member.
-/// Cost: O(Σ levels of both balls) graph reads (≤ maxHops round trips), plus O(chains of the lengths returned)
-/// to enumerate and sort.</para>
+/// Cost: O(Σ levels of both balls) graph reads (≤ maxHops round trips; a member reached by both sides is read once),
+/// plus O(chains of the lengths returned) to enumerate and sort.</para>
+/// <para>Implementation, for speed (at 100,000 members a search reads about 4,500 edges on average and up to tens of
+/// thousands): members are numbered when first seen and all per-member state lives in flat lists indexed by number,
+/// so an edge read costs one dictionary lookup and a few appends; the skill's provider set is used as the graph gives
+/// it (no copy, no sort: it may be a large set shared by concurrent searches), and providers are numbered only if the
+/// backward side is ever expanded; chains are ranked as number arrays and only the ones returned become
+/// <see cref="ContactChain"/>s. Contacts are mutual, so both members' lists name the edge with the same strength; while
+/// a change has reached one member's list and not yet the other's, a hop takes its strength from one of the two.</para>
 /// </summary>
 public static class PathSearch
 {
@@ -75,27 +83,37 @@ public static class PathSearch
         if (hasMember && string.Equals(toMember, from, StringComparison.Ordinal))
             throw GuaranteeException.Invalid("path-to-self", "A member is not searched for from itself.");
 
-        HashSet<string> targets;
+        IReadOnlySet<string> targets;
         if (hasMember)
             targets = new HashSet<string>(StringComparer.Ordinal) { toMember! };
         else
         {
-            targets = new HashSet<string>(await graph.MembersOfferingAsync(skill!), StringComparer.Ordinal);
-            targets.Remove(from);
+            // A provider set from the graph is used as it is (it may be large and shared); the searching member is
+            // left out by the search itself, not by copying the set.
+            var providers = await graph.MembersOfferingAsync(skill!);
+            targets = providers is HashSet<string> set && set.Comparer.Equals(StringComparer.Ordinal)
+                ? set
+                : new HashSet<string>(providers, StringComparer.Ordinal);
         }
-        if (targets.Count == 0) return [];
+        var targetCount = targets.Count - (targets.Contains(from) ? 1 : 0);
+        if (targetCount == 0) return [];
 
-        var search = new Search(graph, from, targets);
-        var results = new List<ContactChain>();
-        for (var length = 1; length <= maxHops && results.Count < limit; length++)
+        var search = Search.Rent(graph, from, targets, targetCount);
+        try
         {
-            await search.EnsureAsync(length);
-            if (search.NothingReachable) break;
-            var chains = search.Enumerate(length);
-            chains.Sort(Compare);
-            results.AddRange(chains.Take(limit - results.Count));
+            var results = new List<ContactChain>();
+            for (var length = 1; length <= maxHops && results.Count < limit; length++)
+            {
+                await search.EnsureAsync(length);
+                if (search.NothingReachable) break;
+                results.AddRange(search.Best(length, limit - results.Count));
+            }
+            return results;
         }
-        return results;
+        finally
+        {
+            search.Return();
+        }
     }
 
     /// <summary>The documented order of chains (see the class summary).</summary>
@@ -115,119 +133,322 @@ public static class PathSearch
         return x.MemberIds.Count.CompareTo(y.MemberIds.Count);
     }
 
-    private sealed class Search(IContactGraph graph, string from, HashSet<string> targets)
+    /// <summary>An edge as the search keeps it: the other member's number and the edge's strength.</summary>
+    private readonly record struct Edge(int Node, decimal Strength);
+
+    /// <summary>A chain of one length in member numbers, ranked before it is turned into a <see cref="ContactChain"/>.</summary>
+    private sealed record Candidate(int[] Nodes, decimal[] Strengths, decimal Weakest, decimal Total);
+
+    /// <summary>
+    /// One search. Members are numbered when first seen and everything lives in flat lists indexed by member number
+    /// or edge number, so reading an edge costs one dictionary lookup and a few appends, with no collection per member:
+    /// every edge read (u → w, kept once per member even when both sides reach it) and, per member, where its own list
+    /// starts and the chain of edges others listed to it. A member's known contacts (its own list and those edges,
+    /// each other member once) are put together only for the few members chains are enumerated through.
+    /// <para>Searches are pooled (<see cref="Rent"/>, <see cref="Return"/>): the lists keep their capacity from one
+    /// search to the next, so a search allocates little more than its results — at 100,000 members a search reads
+    /// thousands of edges, and allocating its structures afresh each time was most of the garbage collector's work.</para>
+    /// </summary>
+    private sealed class Search
     {
-        private readonly Dictionary<string, int> _df = new(StringComparer.Ordinal) { [from] = 0 };
-        private readonly Dictionary<string, int> _db = targets.ToDictionary(t => t, _ => 0, StringComparer.Ordinal);
-        private readonly List<List<string>> _forwardLevels = [[from]];
-        // Every edge read so far, from both sides (contacts are mutual).
-        private readonly Dictionary<string, Dictionary<string, decimal>> _adjacency = new(StringComparer.Ordinal);
-        private List<string> _forwardFrontier = [from];
-        private List<string> _backwardFrontier = targets.Order(StringComparer.Ordinal).ToList();
-        private int _a, _b;
+        private const int Unknown = -1;
+        private const int PoolSize = 32;
+        /// <summary>A search that read more edges than this is not pooled, so one huge search does not pin its memory.</summary>
+        private const int MaxPooledEdges = 250_000;
+
+        private static readonly ConcurrentBag<Search> Pool = [];
+
+        private readonly Dictionary<string, int> _number = new(StringComparer.Ordinal);
+        // Per member number.
+        private readonly List<string> _ids = [];
+        private readonly List<int> _df = [], _db = [];
+        private readonly List<bool> _isTarget = [];
+        private readonly List<int> _ownStart = [], _ownCount = []; // _ownStart is Unknown until the member's list is read
+        private readonly List<int> _inHead = [];
+        // Per edge number: u → w as read from u's list, and the edge read before it into the same w.
+        private readonly List<int> _edgeFrom = [], _edgeTo = [], _nextIn = [];
+        private readonly List<decimal> _strength = [];
+        private readonly Dictionary<int, Edge[]> _known = [];
+        private readonly List<List<int>> _forwardLevels = [];
+        private readonly List<string> _ask = [];
+        private int[] _mark = [];
+        private int _stamp;
+
+        private IContactGraph _graph = null!;
+        private string _fromId = "";
+        private IReadOnlySet<string> _targets = null!;
+        private int _targetCount, _from;
+        private List<int> _forwardFrontier = [];
+        // Null while it is still every target (numbered only if the backward side is ever expanded).
+        private List<int>? _backwardFrontier;
+        private int _a, _b, _targetsReachedForward;
         // A side is exhausted when its frontier is empty: every node it can reach is known and has been read.
         private bool _forwardDone, _backwardDone;
 
+        public static Search Rent(IContactGraph graph, string from, IReadOnlySet<string> targets, int targetCount)
+        {
+            if (!Pool.TryTake(out var search)) search = new Search();
+            search._graph = graph;
+            search._fromId = from;
+            search._targets = targets;
+            search._targetCount = targetCount;
+            search._from = search.Number(from);
+            search._df[search._from] = 0;
+            search._forwardLevels.Add([search._from]);
+            search._forwardFrontier = [search._from];
+            return search;
+        }
+
+        /// <summary>Clears the search and keeps it for the next one (the chains it returned are its own copies).</summary>
+        public void Return()
+        {
+            if (_edgeTo.Count > MaxPooledEdges || _number.Count > MaxPooledEdges) return;
+            _number.Clear();
+            _ids.Clear();
+            _df.Clear();
+            _db.Clear();
+            _isTarget.Clear();
+            _ownStart.Clear();
+            _ownCount.Clear();
+            _inHead.Clear();
+            _edgeFrom.Clear();
+            _edgeTo.Clear();
+            _nextIn.Clear();
+            _strength.Clear();
+            _known.Clear();
+            _forwardLevels.Clear();
+            _ask.Clear();
+            _graph = null!;
+            _targets = null!;
+            _backwardFrontier = null;
+            _a = _b = _targetsReachedForward = 0;
+            _forwardDone = _backwardDone = false;
+            if (Pool.Count < PoolSize) Pool.Add(this);
+        }
+
         public bool NothingReachable =>
-            (_forwardDone && !targets.Any(_df.ContainsKey)) || (_backwardDone && !_db.ContainsKey(from));
+            (_forwardDone && _targetsReachedForward == 0) || (_backwardDone && _db[_from] == Unknown);
 
         public async Task EnsureAsync(int length)
         {
             while (!_forwardDone && !_backwardDone && _a + _b < length)
             {
-                if (_forwardFrontier.Count <= _backwardFrontier.Count) await ExpandForwardAsync();
+                if (_forwardFrontier.Count <= (_backwardFrontier?.Count ?? _targetCount)) await ExpandForwardAsync();
                 else await ExpandBackwardAsync();
             }
         }
 
+        /// <summary>The member's number, numbering it when first seen; a target starts at backward distance 0.</summary>
+        private int Number(string id)
+        {
+            ref var slot = ref CollectionsMarshal.GetValueRefOrAddDefault(_number, id, out var exists);
+            if (exists) return slot;
+            var n = _ids.Count;
+            slot = n;
+            var target = id != _fromId && _targets.Contains(id);
+            _ids.Add(id);
+            _df.Add(Unknown);
+            _db.Add(target ? 0 : Unknown);
+            _isTarget.Add(target);
+            _ownStart.Add(Unknown);
+            _ownCount.Add(0);
+            _inHead.Add(Unknown);
+            return n;
+        }
+
+        /// <summary>One forward level: targets get a distance but are not expanded (a chain ends at its target).</summary>
         private async Task ExpandForwardAsync()
         {
-            var (next, discovered) = await ExpandAsync(_forwardFrontier, _df, _a + 1, stopAt: targets.Contains);
+            await ReadAsync(_forwardFrontier);
+            var level = _a + 1;
+            var next = new List<int>();
+            var discovered = new List<int>();
+            foreach (var u in _forwardFrontier)
+            {
+                var end = _ownStart[u] + _ownCount[u];
+                for (var e = _ownStart[u]; e < end; e++)
+                {
+                    var w = _edgeTo[e];
+                    if (_df[w] != Unknown) continue;
+                    _df[w] = level;
+                    discovered.Add(w);
+                    if (_isTarget[w]) _targetsReachedForward++;
+                    else next.Add(w);
+                }
+            }
             _a++;
             _forwardLevels.Add(discovered);
             _forwardFrontier = next;
             _forwardDone = next.Count == 0;
         }
 
+        /// <summary>One backward level: the searching member gets a distance but is not expanded (chains start there).</summary>
         private async Task ExpandBackwardAsync()
         {
-            var (next, _) = await ExpandAsync(_backwardFrontier, _db, _b + 1, stopAt: id => id == from);
+            if (_backwardFrontier is null)
+            {
+                _backwardFrontier = new List<int>(_targetCount);
+                foreach (var t in _targets)
+                    if (t != _fromId) _backwardFrontier.Add(Number(t));
+            }
+            await ReadAsync(_backwardFrontier);
+            var level = _b + 1;
+            var next = new List<int>();
+            foreach (var u in _backwardFrontier)
+            {
+                var end = _ownStart[u] + _ownCount[u];
+                for (var e = _ownStart[u]; e < end; e++)
+                {
+                    var w = _edgeTo[e];
+                    if (_db[w] != Unknown) continue;
+                    _db[w] = level;
+                    if (w != _from) next.Add(w);
+                }
+            }
             _b++;
             _backwardFrontier = next;
             _backwardDone = next.Count == 0;
         }
 
-        /// <summary>One level: reads the frontier's contacts in one call; nodes in <paramref name="stopAt"/> get a
-        /// distance but are not expanded (a chain ends at a target and starts at the searching member).</summary>
-        private async Task<(List<string> Next, List<string> Discovered)> ExpandAsync(
-            List<string> frontier, Dictionary<string, int> distance, int level, Func<string, bool> stopAt)
+        /// <summary>Reads, in one batched call, the contact lists of those of <paramref name="members"/> not read yet.</summary>
+        private async Task ReadAsync(List<int> members)
         {
-            var lists = await graph.NeighborsAsync(frontier);
-            var next = new List<string>();
-            var discovered = new List<string>();
-            foreach (var u in frontier)
+            _ask.Clear();
+            foreach (var u in members)
+                if (_ownStart[u] == Unknown) _ask.Add(_ids[u]);
+            if (_ask.Count == 0) return;
+            var lists = await _graph.NeighborsAsync(_ask);
+            _known.Clear();
+            var read = 0;
+            foreach (var edges in lists.Values) read += edges?.Count ?? 0;
+            _edgeFrom.EnsureCapacity(_edgeFrom.Count + read);
+            _edgeTo.EnsureCapacity(_edgeTo.Count + read);
+            _nextIn.EnsureCapacity(_nextIn.Count + read);
+            _strength.EnsureCapacity(_strength.Count + read);
+            foreach (var id in _ask)
             {
-                if (!lists.TryGetValue(u, out var edges) || edges is null) continue;
-                foreach (var edge in edges)
+                var u = _number[id];
+                _ownStart[u] = _edgeTo.Count;
+                if (!lists.TryGetValue(id, out var edges) || edges is null) continue;
+                for (var i = 0; i < edges.Count; i++)
                 {
-                    var w = edge.MemberId;
-                    if (string.IsNullOrEmpty(w) || w == u) continue;
-                    AddEdge(u, w, edge.Strength);
-                    if (!distance.TryAdd(w, level)) continue;
-                    discovered.Add(w);
-                    if (!stopAt(w)) next.Add(w);
+                    var edge = edges[i];
+                    if (string.IsNullOrEmpty(edge.MemberId)) continue;
+                    var w = Number(edge.MemberId);
+                    if (w == u) continue;
+                    _nextIn.Add(_inHead[w]);
+                    _inHead[w] = _edgeTo.Count;
+                    _edgeFrom.Add(u);
+                    _edgeTo.Add(w);
+                    _strength.Add(edge.Strength);
                 }
+                _ownCount[u] = _edgeTo.Count - _ownStart[u];
             }
-            return (next, discovered);
         }
 
-        private void AddEdge(string u, string w, decimal strength)
+        /// <summary>Every member an edge read so far joins to <paramref name="v"/>, each once: v's own list first, then
+        /// the edges others listed to v (contacts are mutual, so for a member whose list was read these add nothing
+        /// unless the two lists disagree for a moment).</summary>
+        private Edge[] Known(int v)
         {
-            Neighbors(u)[w] = strength;
-            Neighbors(w)[u] = strength;
+            if (_known.TryGetValue(v, out var known)) return known;
+            if (_mark.Length < _ids.Count) _mark = new int[Math.Max(_ids.Count, 2 * _mark.Length)];
+            if (_stamp == int.MaxValue)
+            {
+                Array.Clear(_mark);
+                _stamp = 0;
+            }
+            var stamp = ++_stamp;
+            var start = _ownStart[v] == Unknown ? 0 : _ownStart[v];
+            var end = start + _ownCount[v];
+            var incoming = 0;
+            for (var e = _inHead[v]; e != Unknown; e = _nextIn[e]) incoming++;
+            known = new Edge[end - start + incoming];
+            var n = 0;
+            for (var e = start; e < end; e++)
+            {
+                var w = _edgeTo[e];
+                if (_mark[w] == stamp) continue;
+                _mark[w] = stamp;
+                known[n++] = new Edge(w, _strength[e]);
+            }
+            for (var e = _inHead[v]; e != Unknown; e = _nextIn[e])
+            {
+                var u = _edgeFrom[e];
+                if (_mark[u] == stamp) continue;
+                _mark[u] = stamp;
+                known[n++] = new Edge(u, _strength[e]);
+            }
+            if (n < known.Length) known = known[..n];
+            _known[v] = known;
+            return known;
         }
 
-        private Dictionary<string, decimal> Neighbors(string u)
+        /// <summary>The best <paramref name="take"/> chains of exactly <paramref name="length"/> hops, in order.</summary>
+        public IEnumerable<ContactChain> Best(int length, int take)
         {
-            if (!_adjacency.TryGetValue(u, out var n)) _adjacency[u] = n = new(StringComparer.Ordinal);
-            return n;
+            var candidates = Enumerate(length);
+            candidates.Sort(CompareCandidates);
+            return candidates.Take(take).Select(c => new ContactChain(c.Nodes.Select(n => _ids[n]).ToArray(), c.Strengths));
         }
 
-        private IEnumerable<KeyValuePair<string, decimal>> Known(string u) =>
-            _adjacency.TryGetValue(u, out var n) ? n : [];
+        /// <summary>Hops are equal within one length: weakest link, then total strength, then the member ids.</summary>
+        private int CompareCandidates(Candidate x, Candidate y)
+        {
+            var c = y.Weakest.CompareTo(x.Weakest);
+            if (c != 0) return c;
+            c = y.Total.CompareTo(x.Total);
+            if (c != 0) return c;
+            for (var i = 0; i < x.Nodes.Length; i++)
+            {
+                c = string.CompareOrdinal(_ids[x.Nodes[i]], _ids[y.Nodes[i]]);
+                if (c != 0) return c;
+            }
+            return 0;
+        }
 
         /// <summary>All simple chains of exactly <paramref name="length"/> hops (requires <see cref="EnsureAsync"/>).</summary>
-        public List<ContactChain> Enumerate(int length)
+        private List<Candidate> Enumerate(int length)
         {
             // The split position: the prefix [0..s] is checked by forward distances, the suffix [s..L] by backward ones.
             var s = _forwardDone ? length : _backwardDone ? 0 : Math.Max(0, length - _b);
-            var chains = new List<ContactChain>();
-            var path = new string[length + 1];
-            var prefixes = new List<string[]>();
-            var suffixes = new List<string[]>();
+            var chains = new List<Candidate>();
+            var path = new int[length + 1];
+            var strengths = new decimal[length];
+            var prefixes = new List<(int[] Nodes, decimal[] Strengths)>();
+            var suffixes = new List<(int[] Nodes, decimal[] Strengths)>();
             for (var level = 0; level <= Math.Min(s, _forwardLevels.Count - 1); level++)
             {
                 foreach (var m in _forwardLevels[level])
                 {
-                    if (!_db.TryGetValue(m, out var back) || back > length - s) continue;
-                    if (s > 0 && m == from) continue;
-                    if (s < length && targets.Contains(m)) continue;
+                    var back = _db[m];
+                    if (back == Unknown || back > length - s) continue;
+                    if (s > 0 && m == _from) continue;
+                    if (s < length && _isTarget[m]) continue;
                     prefixes.Clear();
                     suffixes.Clear();
                     path[s] = m;
-                    Prefixes(path, s, s, prefixes);
+                    Prefixes(path, strengths, s, s, prefixes);
                     if (prefixes.Count == 0) continue;
-                    Suffixes(path, s, s, length, suffixes);
+                    Suffixes(path, strengths, s, s, length, suffixes);
                     foreach (var p in prefixes)
                     foreach (var q in suffixes)
                     {
-                        if (!Disjoint(p, q, s, length)) continue;
-                        var ids = new string[length + 1];
-                        Array.Copy(p, 0, ids, 0, s + 1);
-                        Array.Copy(q, s + 1, ids, s + 1, length - s);
-                        var strengths = new decimal[length];
-                        for (var i = 0; i < length; i++) strengths[i] = _adjacency[ids[i]][ids[i + 1]];
-                        chains.Add(new ContactChain(ids, strengths));
+                        if (!Disjoint(p.Nodes, q.Nodes, s, length)) continue;
+                        var nodes = new int[length + 1];
+                        Array.Copy(p.Nodes, 0, nodes, 0, s + 1);
+                        Array.Copy(q.Nodes, s + 1, nodes, s + 1, length - s);
+                        var hops = new decimal[length];
+                        Array.Copy(p.Strengths, 0, hops, 0, s);
+                        Array.Copy(q.Strengths, s, hops, s, length - s);
+                        var weakest = hops[0];
+                        var total = 0m;
+                        foreach (var h in hops)
+                        {
+                            if (h < weakest) weakest = h;
+                            total += h;
+                        }
+                        chains.Add(new Candidate(nodes, hops, weakest, total));
                     }
                 }
             }
@@ -235,51 +456,57 @@ public static class PathSearch
         }
 
         /// <summary>Fills path[0..position-1] backwards from path[position]; path[position..split] is placed.</summary>
-        private void Prefixes(string[] path, int position, int split, List<string[]> into)
+        private void Prefixes(int[] path, decimal[] strengths, int position, int split, List<(int[], decimal[])> into)
         {
             var v = path[position];
             if (position == 0)
             {
-                if (v == from) into.Add((string[])path.Clone());
+                if (v == _from) into.Add(((int[])path.Clone(), (decimal[])strengths.Clone()));
                 return;
             }
-            foreach (var (u, _) in Known(v))
+            foreach (var edge in Known(v))
             {
-                if (!_df.TryGetValue(u, out var d) || d > position - 1) continue;
-                if (position - 1 > 0 && (u == from || targets.Contains(u))) continue;
+                var u = edge.Node;
+                var d = _df[u];
+                if (d == Unknown || d > position - 1) continue;
+                if (position - 1 > 0 && (u == _from || _isTarget[u])) continue;
                 if (Contains(path, u, position, split)) continue;
                 path[position - 1] = u;
-                Prefixes(path, position - 1, split, into);
+                strengths[position - 1] = edge.Strength;
+                Prefixes(path, strengths, position - 1, split, into);
             }
         }
 
         /// <summary>Fills path[position+1..length] forwards from path[position]; path[split..position] is placed.</summary>
-        private void Suffixes(string[] path, int split, int position, int length, List<string[]> into)
+        private void Suffixes(int[] path, decimal[] strengths, int split, int position, int length, List<(int[], decimal[])> into)
         {
             var v = path[position];
             if (position == length)
             {
-                if (targets.Contains(v)) into.Add((string[])path.Clone());
+                if (_isTarget[v]) into.Add(((int[])path.Clone(), (decimal[])strengths.Clone()));
                 return;
             }
-            foreach (var (w, _) in Known(v))
+            foreach (var edge in Known(v))
             {
-                if (!_db.TryGetValue(w, out var d) || d > length - position - 1) continue;
-                if (w == from || (position + 1 < length && targets.Contains(w))) continue;
+                var w = edge.Node;
+                var d = _db[w];
+                if (d == Unknown || d > length - position - 1) continue;
+                if (w == _from || (position + 1 < length && _isTarget[w])) continue;
                 if (Contains(path, w, split, position)) continue;
                 path[position + 1] = w;
-                Suffixes(path, split, position + 1, length, into);
+                strengths[position] = edge.Strength;
+                Suffixes(path, strengths, split, position + 1, length, into);
             }
         }
 
-        private static bool Contains(string[] path, string id, int lo, int hi)
+        private static bool Contains(int[] path, int node, int lo, int hi)
         {
             for (var i = lo; i <= hi; i++)
-                if (path[i] == id) return true;
+                if (path[i] == node) return true;
             return false;
         }
 
-        private static bool Disjoint(string[] prefix, string[] suffix, int s, int length)
+        private static bool Disjoint(int[] prefix, int[] suffix, int s, int length)
         {
             for (var i = 0; i < s; i++)
             for (var j = s + 1; j <= length; j++)

@@ -5,16 +5,19 @@ namespace OrleansGuarantee.Navigation;
 
 /// <summary>
 /// The navigator of one community (rules 21-22). A stateless worker: any silo runs as many as it needs, each query
-/// reads the community's directory partitions through <see cref="DirectoryContactGraph"/> and keeps nothing.
+/// reads the community's directory partitions through <see cref="DirectoryContactGraph"/> and keeps nothing itself
+/// (the silo's <see cref="NavigatorCache"/> keeps skill providers and offers for a few seconds).
+/// Reentrant: a query spends its time waiting on partitions, so one activation interleaves many queries instead of
+/// queueing them behind one another (a stateless worker would otherwise run one query per activation at a time).
 /// </summary>
-[StatelessWorker]
-public sealed class NavigatorGrain : Grain, INavigatorGrain
+[StatelessWorker, Reentrant]
+public sealed class NavigatorGrain(NavigatorCache cache) : Grain, INavigatorGrain
 {
     private string CommunityId => this.GetPrimaryKeyString();
 
     public async Task<IReadOnlyList<PathView>> FindPaths(string from, string? toMember, string? skill, int maxHops, int limit)
     {
-        var graph = new DirectoryContactGraph(GrainFactory, CommunityId);
+        var graph = new DirectoryContactGraph(GrainFactory, CommunityId, cache);
         // Parameters first (PathSearch refuses bad ones before any read), then the members must exist here.
         await PathSearch.FindAsync(EmptyGraph.Instance, string.IsNullOrWhiteSpace(from) ? "" : from,
             toMember, skill, maxHops, limit);
@@ -29,14 +32,30 @@ public sealed class NavigatorGrain : Grain, INavigatorGrain
         return chains.Select(c => new PathView(c.MemberIds.ToList(), c.Strengths.ToList())).ToList();
     }
 
+    /// <summary>
+    /// The offers and needs come from the silo's <see cref="NavigatorCache"/> (read from every partition at most once
+    /// per period), with the proposals computed from them kept alongside; a snapshot read earlier is checked against
+    /// the partitions' expelled members first, so a proposal never names an expelled member.
+    /// </summary>
     public async Task<IReadOnlyList<CycleProposalView>> ProposeCycles(int maxLength, int limit)
     {
         // Refuse bad parameters before reading the directory.
         CycleProposals.Find([], maxLength, limit);
-        var graph = new DirectoryContactGraph(GrainFactory, CommunityId);
-        var offers = await graph.OffersAsync();
-        var members = offers.Select(o => new MemberOffer(o.MemberId, o.Offers, o.Needs, o.Backing)).ToList();
-        return CycleProposals.Find(members, maxLength, limit)
+        var graph = new DirectoryContactGraph(GrainFactory, CommunityId, cache);
+        var readNow = false;
+        var snapshot = await cache.GetOffersAsync(CommunityId, async () =>
+        {
+            readNow = true;
+            var offers = await graph.OffersAsync();
+            return new OffersSnapshot(offers.Select(o => new MemberOffer(o.MemberId, o.Offers, o.Needs, o.Backing)).ToList());
+        });
+        IReadOnlyList<CycleProposal> proposals;
+        var expelled = readNow ? null : (await graph.ExpelledAsync()).Where(snapshot.Contains).ToHashSet(StringComparer.Ordinal);
+        if (expelled is { Count: > 0 })
+            proposals = CycleProposals.Find(snapshot.Members.Where(m => !expelled.Contains(m.MemberId)).ToList(), maxLength, limit);
+        else
+            proposals = snapshot.Proposals.GetOrAdd((maxLength, limit), key => CycleProposals.Find(snapshot.Members, key.MaxLength, key.Limit));
+        return proposals
             .Select(p => new CycleProposalView(
                 p.Hops.Select(h => new CycleHopView(h.MemberId, h.Offers, h.ToMemberId)).ToList(),
                 p.WeakestBacking, p.WeakestMemberId))
@@ -73,8 +92,8 @@ public sealed class NavigatorGrain : Grain, INavigatorGrain
     {
         public static readonly EmptyGraph Instance = new();
 
-        public Task<IReadOnlyDictionary<string, IReadOnlyList<ContactEdge>>> NeighborsAsync(IReadOnlyCollection<string> memberIds) =>
-            Task.FromResult<IReadOnlyDictionary<string, IReadOnlyList<ContactEdge>>>(new Dictionary<string, IReadOnlyList<ContactEdge>>());
+        public Task<IReadOnlyDictionary<string, IReadOnlyList<DirectoryEdge>>> NeighborsAsync(IReadOnlyCollection<string> memberIds) =>
+            Task.FromResult<IReadOnlyDictionary<string, IReadOnlyList<DirectoryEdge>>>(new Dictionary<string, IReadOnlyList<DirectoryEdge>>());
 
         public Task<IReadOnlyCollection<string>> MembersOfferingAsync(string skill) =>
             Task.FromResult<IReadOnlyCollection<string>>([]);

@@ -23,6 +23,18 @@ public sealed class NavigatorClusterTests(ClusterFixture fixture)
 
     private INavigatorGrain Navigator(TestCommunity c) => Grains.GetGrain<INavigatorGrain>(c.Id);
 
+    private IMemberDirectoryGrain PartitionOf(TestCommunity c, string memberId) =>
+        Grains.GetGrain<IMemberDirectoryGrain>(MemberDirectory.KeyOf(c.Id, memberId));
+
+    /// <summary>Rule 5: an active member owes a debt, then both its guarantors (the first two founders) withdraw.</summary>
+    private static async Task ExpelAsync(TestCommunity c, string member)
+    {
+        await c.Member(member).AddDebt(TestCommunity.Unique("debt"), c.Founders[0], 10m);
+        await c.GuaranteeBetween(member, c.Founders[0]).Withdraw(c.Founders[0], member);
+        await c.GuaranteeBetween(member, c.Founders[1]).Withdraw(c.Founders[1], member);
+        Assert.Equal(MemberStatus.Expelled, (await c.Member(member).Get()).Status);
+    }
+
     [Fact]
     public async Task Paths_reach_a_named_member_and_a_skill_over_mutual_contacts()
     {
@@ -120,5 +132,71 @@ public sealed class NavigatorClusterTests(ClusterFixture fixture)
         Assert.Empty(await Navigator(c).FindPaths(a, d, null, 6, 5));
         Assert.Empty(await Navigator(c).FindPaths(a, null, "masonry", 6, 5));
         Assert.Equal("member-not-found", await TestCommunity.CodeOf(() => Navigator(c).FindPaths(a, x, null, 6, 5)));
+    }
+
+    [Fact]
+    public async Task Partitions_leave_out_expelled_neighbours_also_after_they_reactivate()
+    {
+        var c = await TestCommunity.CreateAsync(Grains, founderDeposit: 0);
+        var a = await MemberAsync(c, "a", [], []);
+        var b = await MemberAsync(c, "b", ["masonry"], []);
+        var d = await MemberAsync(c, "d", [], []);
+        var x = await c.ActiveMemberAsync("x"); // offers masonry
+        await ContactAsync(a, b);
+        await ContactAsync(a, x);
+        await ContactAsync(x, d);
+        Assert.Contains(x, (await PartitionOf(c, a).GetNeighbors([a])).Lists[a].Select(e => e.MemberId));
+
+        await ExpelAsync(c, x);
+        // Told at the expulsion: a's partition drops x from a's contacts; x's own partition answers nothing for x.
+        Assert.Equal([b], (await PartitionOf(c, a).GetNeighbors([a])).Lists[a].Select(e => e.MemberId));
+        Assert.Empty((await PartitionOf(c, x).GetNeighbors([x])).Lists);
+        Assert.Contains(x, await PartitionOf(c, x).GetExpelled());
+
+        // After a restart the partitions learn it again (a's asks the others, x's asks its members).
+        foreach (var id in new[] { a, x, d }.Select(id => MemberDirectory.KeyOf(c.Id, id)).Distinct())
+            await fixture.Cluster.DeactivateAsync(Grains.GetGrain<IMemberDirectoryGrain>(id).GetGrainId());
+        Assert.Equal([b], (await PartitionOf(c, a).GetNeighbors([a])).Lists[a].Select(e => e.MemberId));
+        Assert.DoesNotContain(d, (await PartitionOf(c, d).GetNeighbors([d])).Lists.Keys);
+        Assert.Empty(await Navigator(c).FindPaths(a, d, null, 6, 5));
+        Assert.Equal([a, b], Assert.Single(await Navigator(c).FindPaths(a, null, "masonry", 6, 5)).MemberIds);
+    }
+
+    [Fact]
+    public async Task A_partition_keeps_its_skill_index_and_offers_in_step_with_profile_changes()
+    {
+        var c = await TestCommunity.CreateAsync(Grains, founderDeposit: 0);
+        var m = await MemberAsync(c, "m", ["Masonry"], ["timber"]);
+        var partition = PartitionOf(c, m);
+        Assert.Contains(m, await partition.GetOffering("masonry"));
+        Assert.Contains(m, await partition.GetOffering(" MASONRY "));
+        Assert.Equal(["Masonry"], Assert.Single(await partition.GetOffers(), o => o.MemberId == m).Offers);
+
+        await c.Member(m).UpdateProfile(new MemberProfile("Member m", ["bread"], ["masonry"]));
+        Assert.DoesNotContain(m, await partition.GetOffering("masonry"));
+        Assert.Contains(m, await partition.GetOffering("bread"));
+        var offer = Assert.Single(await partition.GetOffers(), o => o.MemberId == m);
+        Assert.Equal(["bread"], offer.Offers);
+        Assert.Equal(["masonry"], offer.Needs);
+    }
+
+    [Fact]
+    public async Task An_expelled_member_leaves_cycle_proposals_at_once_though_offers_are_cached()
+    {
+        var c = await TestCommunity.CreateAsync(Grains, founderDeposit: 0);
+        var x = await c.ActiveMemberAsync("x");
+        await c.Member(x).UpdateProfile(new MemberProfile("Member x", ["s1"], ["s2"]));
+        var y = await MemberAsync(c, "y", ["s2"], ["s1"]);
+        var v = await MemberAsync(c, "v", ["s3"], ["s4"]);
+        var w = await MemberAsync(c, "w", ["s4"], ["s3"]);
+        string Key(CycleProposalView p) => string.Join(">", p.Hops.Select(h => h.MemberId).Order(StringComparer.Ordinal));
+        var before = (await Navigator(c).ProposeCycles(6, 20)).Select(Key).ToList();
+        Assert.Equal(2, before.Count);
+        Assert.Contains(string.Join(">", new[] { x, y }.Order(StringComparer.Ordinal)), before);
+
+        await ExpelAsync(c, x);
+        // The offers read a moment ago are still cached (Navigator:CacheSeconds); the expulsion is seen all the same.
+        var after = await Navigator(c).ProposeCycles(6, 20);
+        Assert.Equal([string.Join(">", new[] { v, w }.Order(StringComparer.Ordinal))], after.Select(Key));
     }
 }

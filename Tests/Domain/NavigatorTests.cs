@@ -10,6 +10,17 @@ internal sealed class InMemoryContactGraph : IContactGraph
     private readonly HashSet<string> _expelled = new(StringComparer.Ordinal);
     public int NeighborCalls { get; private set; }
 
+    /// <summary>Every member whose contacts were asked, in order (a search asks each member at most once).</summary>
+    public List<string> Asked { get; } = [];
+
+    /// <summary>Answers provider sets as one shared <see cref="HashSet{T}"/> per skill, as a silo's cache does.</summary>
+    public bool SharedProviderSets { get; init; }
+
+    /// <summary>Lists expelled members as providers too, as a provider set read before an expulsion would.</summary>
+    public bool StaleProviders { get; init; }
+
+    private readonly Dictionary<string, HashSet<string>> _shared = new(StringComparer.Ordinal);
+
     public InMemoryContactGraph Contact(string a, string b, decimal strength = 0m)
     {
         Edges(a)[b] = strength;
@@ -39,21 +50,28 @@ internal sealed class InMemoryContactGraph : IContactGraph
             : e.Where(kv => !_expelled.Contains(kv.Key)).Select(kv => (kv.Key, kv.Value));
 
     public IReadOnlySet<string> Providers(string skill) =>
-        _offers.TryGetValue(skill, out var set) ? set.Where(m => !_expelled.Contains(m)).ToHashSet(StringComparer.Ordinal) : new HashSet<string>();
+        _offers.TryGetValue(skill, out var set)
+            ? set.Where(m => StaleProviders || !_expelled.Contains(m)).ToHashSet(StringComparer.Ordinal)
+            : new HashSet<string>();
 
     public decimal Strength(string a, string b) => _edges[a][b];
 
-    public Task<IReadOnlyDictionary<string, IReadOnlyList<ContactEdge>>> NeighborsAsync(IReadOnlyCollection<string> memberIds)
+    public Task<IReadOnlyDictionary<string, IReadOnlyList<DirectoryEdge>>> NeighborsAsync(IReadOnlyCollection<string> memberIds)
     {
         NeighborCalls++;
-        var result = new Dictionary<string, IReadOnlyList<ContactEdge>>(StringComparer.Ordinal);
+        Asked.AddRange(memberIds);
+        var result = new Dictionary<string, IReadOnlyList<DirectoryEdge>>(StringComparer.Ordinal);
         foreach (var id in memberIds)
-            result[id] = Visible(id).Select(v => new ContactEdge(v.Id, v.Strength)).ToList();
-        return Task.FromResult<IReadOnlyDictionary<string, IReadOnlyList<ContactEdge>>>(result);
+            result[id] = Visible(id).Select(v => new DirectoryEdge(v.Id, v.Strength)).ToList();
+        return Task.FromResult<IReadOnlyDictionary<string, IReadOnlyList<DirectoryEdge>>>(result);
     }
 
-    public Task<IReadOnlyCollection<string>> MembersOfferingAsync(string skill) =>
-        Task.FromResult<IReadOnlyCollection<string>>(Providers(skill).ToList());
+    public Task<IReadOnlyCollection<string>> MembersOfferingAsync(string skill)
+    {
+        if (!SharedProviderSets) return Task.FromResult<IReadOnlyCollection<string>>(Providers(skill).ToList());
+        if (!_shared.TryGetValue(skill, out var set)) _shared[skill] = set = Providers(skill).ToHashSet(StringComparer.Ordinal);
+        return Task.FromResult<IReadOnlyCollection<string>>(set);
+    }
 
     private Dictionary<string, decimal> Edges(string a)
     {
@@ -149,8 +167,11 @@ public class NavigatorTests
             foreach (var (qTo, qSkill, targets) in queries)
             {
                 var calls = graph.NeighborCalls;
+                graph.Asked.Clear();
                 var found = await PathSearch.FindAsync(graph, from, qTo, qSkill, maxHops, limit);
                 Assert.True(graph.NeighborCalls - calls <= maxHops, $"seed {seed}: {graph.NeighborCalls - calls} round trips");
+                // A member reached by both sides is still asked for its contacts once.
+                Assert.Equal(graph.Asked.Count, graph.Asked.Distinct().Count());
                 var expected = BruteForce(graph, from, targets, maxHops);
                 Assert.Equal(Math.Min(limit, expected.Count), found.Count);
                 foreach (var chain in found)
@@ -197,6 +218,35 @@ public class NavigatorTests
             .Expel("x");
         var found = await PathSearch.FindAsync(graph, "a", null, "masonry", 6, 10);
         Assert.Equal(["a>b>c"], found.Select(c => string.Join(">", c.MemberIds)));
+    }
+
+    [Fact]
+    public async Task A_shared_provider_set_is_read_not_changed_and_never_makes_the_searcher_a_target()
+    {
+        var graph = new InMemoryContactGraph { SharedProviderSets = true }
+            .Contact("a", "b").Contact("b", "c").Contact("a", "d")
+            .Offer("a", "masonry").Offer("c", "masonry").Offer("d", "masonry");
+        var shared = (IReadOnlySet<string>)await graph.MembersOfferingAsync("masonry");
+        var found = await PathSearch.FindAsync(graph, "a", null, "masonry", 6, 10);
+        Assert.Equal(["a>d", "a>b>c"], found.Select(c => string.Join(">", c.MemberIds)));
+        Assert.Equal(["a", "c", "d"], shared.Order(StringComparer.Ordinal));
+        Assert.Same(shared, await graph.MembersOfferingAsync("masonry"));
+        // From a provider's side: the other providers only.
+        Assert.Equal(["d>a"], (await PathSearch.FindAsync(graph, "d", null, "masonry", 1, 10)).Select(c => string.Join(">", c.MemberIds)));
+    }
+
+    [Fact]
+    public async Task A_stale_provider_set_naming_an_expelled_member_leads_nowhere()
+    {
+        // A silo's cached provider set may still name a member expelled since; nobody's contacts do, so no chain can
+        // end there (the rule the navigator's cache relies on).
+        var graph = new InMemoryContactGraph { StaleProviders = true }
+            .Contact("a", "b").Contact("b", "x").Contact("x", "y").Contact("y", "z")
+            .Offer("x", "masonry").Offer("z", "masonry")
+            .Expel("x");
+        Assert.Contains("x", await graph.MembersOfferingAsync("masonry"));
+        Assert.Empty(await PathSearch.FindAsync(graph, "a", null, "masonry", 6, 10));
+        Assert.Equal(["y>z"], (await PathSearch.FindAsync(graph, "y", null, "masonry", 6, 10)).Select(c => string.Join(">", c.MemberIds)));
     }
 
     [Fact]
