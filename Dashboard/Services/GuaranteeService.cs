@@ -472,15 +472,22 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
     {
         actor.MustBe(memberId);
         var me = await Member(memberId).Get();
-        var cases = await Task.WhenAll((me.Cases ?? []).Select(async id =>
-        {
-            try { return await Case(id).Get(); }
-            catch (GuaranteeException ex) when (ex.Kind == ErrorKind.NotFound) { return null; }
-        }));
-        return cases.OfType<CaseView>().ToList();
+        return await ReadListedAsync(me.Cases, id => Case(id).Get());
     }
 
     private IArbitrationCaseGrain Case(string id) => grains.GetGrain<IArbitrationCaseGrain>(id);
+
+    /// <summary>Reads the grains a member lists (its cases, its cycles) in parallel, in the list's order, skipping any
+    /// that no longer exists.</summary>
+    private static async Task<IReadOnlyList<T>> ReadListedAsync<T>(IReadOnlyList<string>? ids, Func<string, Task<T>> read) where T : class
+    {
+        var views = await Task.WhenAll((ids ?? []).Select(async id =>
+        {
+            try { return await read(id); }
+            catch (GuaranteeException ex) when (ex.Kind == ErrorKind.NotFound) { return null; }
+        }));
+        return views.OfType<T>().ToList();
+    }
 
     private async Task<DealView> MustBePartyAsync(string memberId, string dealId)
     {
@@ -569,12 +576,7 @@ public sealed class GuaranteeService(IGrainFactory grains, Passwords passwords)
     {
         actor.MustBe(memberId);
         var me = await Member(memberId).Get();
-        var cycles = await Task.WhenAll((me.Cycles ?? []).Select(async id =>
-        {
-            try { return await Cycle(id).Get(); }
-            catch (GuaranteeException ex) when (ex.Kind == ErrorKind.NotFound) { return null; }
-        }));
-        return cycles.OfType<CycleView>().ToList();
+        return await ReadListedAsync(me.Cycles, id => Cycle(id).Get());
     }
 
     private ISynergyCycleGrain Cycle(string id) => grains.GetGrain<ISynergyCycleGrain>(id);

@@ -242,14 +242,6 @@ public sealed class CasePagesTests(ApiFixture api)
         return browser;
     }
 
-    /// <summary>The prerendered page (200 expected).</summary>
-    private static async Task<string> PageAsync(HttpClient browser, string path)
-    {
-        var response = await browser.GetAsync(path);
-        var html = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: expected 200, got {(int)response.StatusCode}: {html}");
-        return html;
-    }
 
     /// <summary>The HTML of the list table marked data-list="<paramref name="name"/>", or "" when the page has none.</summary>
     private static string Table(string html, string name)

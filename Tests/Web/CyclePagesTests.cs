@@ -183,14 +183,6 @@ public sealed class CyclePagesTests(ApiFixture api)
         return browser;
     }
 
-    /// <summary>The prerendered page (200 expected).</summary>
-    private static async Task<string> PageAsync(HttpClient browser, string path)
-    {
-        var response = await browser.GetAsync(path);
-        var html = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: expected 200, got {(int)response.StatusCode}: {html}");
-        return html;
-    }
 
     private static string Between(string html, string start, string end)
     {

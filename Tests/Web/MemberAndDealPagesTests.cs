@@ -202,13 +202,6 @@ public sealed partial class MemberAndDealPagesTests(ApiFixture api)
         return browser;
     }
 
-    private static async Task<string> PageAsync(HttpClient browser, string path)
-    {
-        var response = await browser.GetAsync(path);
-        var html = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: expected 200, got {(int)response.StatusCode}: {html}");
-        return html;
-    }
 
     /// <summary>The diagram's text alternative: each node's item (its text, decoded) by node id.</summary>
     private static Dictionary<string, string> Nodes(string html) =>

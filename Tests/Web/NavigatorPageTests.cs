@@ -54,11 +54,4 @@ public sealed class NavigatorPageTests(ApiFixture api)
         return Enumerable.Range(0, ring.Length).Select(k => ring[(start + k) % ring.Length]);
     }
 
-    private static async Task<string> PageAsync(HttpClient browser, string path)
-    {
-        var response = await browser.GetAsync(path);
-        var html = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: expected 200, got {(int)response.StatusCode}: {html}");
-        return html;
-    }
 }

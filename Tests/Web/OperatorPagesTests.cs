@@ -96,13 +96,6 @@ public sealed class OperatorPagesTests(ApiFixture api)
         Assert.NotEmpty(silos);
     }
 
-    private static async Task<string> PageAsync(HttpClient browser, string path)
-    {
-        var response = await browser.GetAsync(path);
-        var html = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: expected 200, got {(int)response.StatusCode}: {html}");
-        return html;
-    }
 
     private static string Row(string html, string communityId)
     {

@@ -30,6 +30,15 @@ public static partial class PageBrowser
         return signIn;
     }
 
+    /// <summary>The prerendered page (200 expected).</summary>
+    public static async Task<string> PageAsync(HttpClient browser, string path)
+    {
+        var response = await browser.GetAsync(path);
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path}: expected 200, got {(int)response.StatusCode}: {html}");
+        return html;
+    }
+
     public static string PathOf(Uri? location)
     {
         Assert.NotNull(location);
