@@ -278,7 +278,12 @@ public sealed class SynergyCycleGrain(
             await OpenStageAsync();
             return;
         }
-        var deal = await GrainFactory.GetGrain<IDealGrain>(stage.DealId).Get();
+        await ApplyStageDealAsync(stage, await GrainFactory.GetGrain<IDealGrain>(stage.DealId).Get());
+    }
+
+    /// <summary>Moves the current stage on from what its deal is now: covered, delivered, claimed, settled or cancelled.</summary>
+    private async Task ApplyStageDealAsync(CycleStageState stage, DealView deal)
+    {
         // An acceptance that was interrupted (a crash, a lost reply) and finished by the deal's own recovery: the stage runs.
         var covered = stage.Status == "opening" && deal.State is not (DealState.Proposed or DealState.Accepting or DealState.Cancelled);
         if (deal.State == stage.DealState && !covered) return;
@@ -364,6 +369,14 @@ public sealed class SynergyCycleGrain(
                 stage.DealState = DealState.Cancelled;
                 FailStage(stage, proposed.Id, CancelledReason);
                 await SaveAsync();
+                return;
+            }
+            if (proposed.State != DealState.Proposed)
+            {
+                // An earlier acceptance whose reply was lost (a crash, a timeout) went through, or is going through,
+                // and the deal may have moved on since (delivered, claimed, even settled): follow the deal, never accept
+                // it again, or the stage would wait forever on a deal that is no longer proposed.
+                await ApplyStageDealAsync(stage, proposed);
                 return;
             }
             var accepted = await deal.Accept(consumer);

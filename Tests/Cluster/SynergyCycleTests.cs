@@ -332,6 +332,41 @@ public sealed class SynergyCycleTests(ClusterFixture fixture)
         await AssertLedgerConservedAsync(h);
     }
 
+    [Fact]
+    public async Task A_blocked_stage_whose_retried_covering_was_interrupted_follows_its_deal_even_once_it_is_settled()
+    {
+        var h = await HouseAsync(spares: 0);
+        await Cycle(h).Design(Design(h));
+        for (var i = 0; i < Roles.Length; i++) await Cycle(h).Join(i, h.StageMembers[i]);
+        var (founder, mason) = (h.StageMembers[0], h.StageMembers[1]);
+        // The mason (stage 1's consumer) loses its guarantor: stage 1's deal is proposed but waits for cover.
+        await h.C.GuaranteeBetween(mason, h.C.Founders[0]).Withdraw(h.C.Founders[0], mason);
+        var blocked = await Cycle(h).Start(h.Organizer);
+        Assert.NotNull(blocked.Stages[0].Blocked);
+        Assert.Equal(DealState.Proposed, blocked.Stages[0].DealState);
+        var dealId = blocked.Stages[0].DealId!;
+
+        // Guaranteed again, the retry's covering is interrupted (its reply lost); the deal's recovery finishes it.
+        await h.C.GuaranteeAsync(h.C.Founders[2], mason, 1_000m);
+        ClusterFixture.Faults.Arm(OrleansGuarantee.Infrastructure.FaultPoints.DealHoldPlacing, dealId);
+        Assert.Equal("operation-interrupted", await Code(() => Cycle(h).CheckProgress()));
+        await fixture.Cluster.DeactivateAsync(h.C.Deal(dealId));
+        Assert.Equal(DealState.Accepted, (await h.C.Deal(dealId).Get()).State);
+
+        // Before the cycle looks again, the mason reports a defect and it is admitted: the deal is settled. The cycle
+        // must follow the deal (it is no longer proposed: accepting it again is refused) and break, not wait for ever.
+        await h.C.Deal(dealId).FileClaim(mason, "claim-1", 100m, "Late and short.");
+        Assert.Equal(DealState.Settled, (await h.C.Deal(dealId).AdmitClaim(founder)).State);
+        var broken = await WaitAsync(Cycle(h), v => v.State == CycleState.Broken, "the cycle to break");
+        Assert.Equal(("failed", DealState.Settled), (broken.Stages[0].Status, broken.Stages[0].DealState));
+        var failure = Assert.Single(broken.Failures);
+        Assert.Equal((0, founder, dealId), (failure.Index, failure.MemberId, failure.DealId));
+        var kinds = (await Cycle(h).GetEvents(0, 1000)).Select(e => e.Kind).ToList();
+        Assert.Equal(1, kinds.Count(k => k == "stage-deal-covered"));
+        Assert.True(kinds.IndexOf("stage-deal-covered") < kinds.IndexOf("stage-failed"));
+        await AssertLedgerConservedAsync(h);
+    }
+
     // ---- Refusals -------------------------------------------------------------------------------
 
     [Fact]
