@@ -27,6 +27,7 @@ URLS="http://127.0.0.1:5080"  # where the front door listens
 BUILD=1
 DEMO=0
 SILOS=1                   # silo processes; silo i (from 0) uses SILO_PORT+i and GATEWAY_PORT+i
+METRICS_PORT=9464         # silo i serves Prometheus metrics on METRICS_PORT+i (0: off)
 SILO_EXTRA_ARGS=()
 
 usage() {
@@ -50,6 +51,9 @@ Options:
   --table-port PORT    Azurite table service port (default: $TABLE_PORT).
   --queue-port PORT    Azurite queue service port (default: $QUEUE_PORT).
   --blob-port PORT     Azurite blob service port (default: $BLOB_PORT).
+  --metrics-port PORT  Silo i serves its Prometheus metrics (the domain's meter, Orleans' own, the
+                       runtime's) at http://localhost:PORT+i/metrics (default: $METRICS_PORT; 0: off).
+                       The front door serves its own at <url>/metrics.
   --demo               Once everything answers, seed the demo community "demo" through the API (200
                        members with guarantees, contacts, deposits, deals in every state, arbitration
                        cases and synergy cycles; password "demo-password"). It keeps what exists, so a
@@ -90,6 +94,8 @@ while [[ $# -gt 0 ]]; do
         --queue-port=*) QUEUE_PORT="${1#*=}"; shift ;;
         --blob-port) need_value "$@"; BLOB_PORT="$2"; shift 2 ;;
         --blob-port=*) BLOB_PORT="${1#*=}"; shift ;;
+        --metrics-port) need_value "$@"; METRICS_PORT="$2"; shift 2 ;;
+        --metrics-port=*) METRICS_PORT="${1#*=}"; shift ;;
         --no-build) BUILD=0; shift ;;
         --demo) DEMO=1; shift ;;
         --) shift; SILO_EXTRA_ARGS=("$@"); break ;;
@@ -103,16 +109,20 @@ for p in "silo-port:$SILO_PORT" "gateway-port:$GATEWAY_PORT" "table-port:$TABLE_
     is_port "${p#*:}" || die "--${p%%:*} must be a port number between 1 and 65535 (got '${p#*:}')"
 done
 [[ "$SILOS" =~ ^[0-9]+$ ]] && (( SILOS >= 1 && SILOS <= 16 )) || die "--silos must be a number from 1 to 16 (got '$SILOS')"
+[[ "$METRICS_PORT" == 0 ]] || is_port "$METRICS_PORT" || die "--metrics-port must be 0 (off) or a port number between 1 and 65535 (got '$METRICS_PORT')"
 SILO_PORTS=()
 GATEWAY_PORTS=()
+METRICS_PORTS=()
 for ((n = 0; n < SILOS; n++)); do
     SILO_PORTS+=($((SILO_PORT + n)))
     GATEWAY_PORTS+=($((GATEWAY_PORT + n)))
+    if [[ "$METRICS_PORT" != 0 ]]; then METRICS_PORTS+=($((METRICS_PORT + n))); fi
 done
 is_port "${SILO_PORTS[-1]}" && is_port "${GATEWAY_PORTS[-1]}" || die "--silos $SILOS takes the silo or gateway ports beyond 65535"
-ALL_PORTS=("${SILO_PORTS[@]}" "${GATEWAY_PORTS[@]}" "$TABLE_PORT" "$QUEUE_PORT" "$BLOB_PORT")
+if [[ "$METRICS_PORT" != 0 ]]; then is_port "${METRICS_PORTS[-1]}" || die "--silos $SILOS takes the metrics ports beyond 65535"; fi
+ALL_PORTS=("${SILO_PORTS[@]}" "${GATEWAY_PORTS[@]}" ${METRICS_PORTS[@]+"${METRICS_PORTS[@]}"} "$TABLE_PORT" "$QUEUE_PORT" "$BLOB_PORT")
 [[ $(printf '%s\n' "${ALL_PORTS[@]}" | sort -u | wc -l) -eq ${#ALL_PORTS[@]} ]] \
-    || die "the silo ports ($SILO_PORT..), gateway ports ($GATEWAY_PORT..), table, queue and blob ports must all be different"
+    || die "the silo ports ($SILO_PORT..), gateway ports ($GATEWAY_PORT..), metrics ports ($METRICS_PORT..), table, queue and blob ports must all be different"
 WEB_PORTS=()
 IFS=';' read -r -a URL_LIST <<< "$URLS"
 for url in "${URL_LIST[@]}"; do
@@ -222,7 +232,7 @@ fail_start() {
 # 1. Tools and dependencies
 # ---------------------------------------------------------------------------------------------------
 # Checked first: a second run.sh on the same ports (or data folder) must not touch the first one.
-for p in "Azurite table service:$TABLE_PORT" "Azurite queue service:$QUEUE_PORT" "Azurite blob service:$BLOB_PORT" "${SILO_PORTS[@]/#/silo:}" "${GATEWAY_PORTS[@]/#/gateway:}" "${WEB_PORTS[@]/#/front door:}"; do
+for p in "Azurite table service:$TABLE_PORT" "Azurite queue service:$QUEUE_PORT" "Azurite blob service:$BLOB_PORT" "${SILO_PORTS[@]/#/silo:}" "${GATEWAY_PORTS[@]/#/gateway:}" ${METRICS_PORTS[@]+"${METRICS_PORTS[@]/#/silo metrics:}"} "${WEB_PORTS[@]/#/front door:}"; do
     if port_answers "${p##*:}"; then
         die "port ${p##*:} (${p%:*}) is already in use. Is another run.sh or Azurite still running? Choose other ports with the options (see --help)."
     fi
@@ -312,6 +322,7 @@ start_silo() {
         --Orleans:SiloPort "${SILO_PORTS[$n]}" \
         --Orleans:GatewayPort "${GATEWAY_PORTS[$n]}" \
         --Logging:LogLevel:Orleans.Hosting.SiloHostedService Information \
+        ${METRICS_PORTS[@]+--Telemetry:PrometheusPort "${METRICS_PORTS[$n]}"} \
         ${SILO_EXTRA_ARGS[@]+"${SILO_EXTRA_ARGS[@]}"}
     SILO_PIDS[$n]=$STARTED_PID
 }
@@ -368,7 +379,7 @@ OrleansGuarantee is running.
   Front door             $URLS   (pid $WEB_PID)
   Azurite                tables http://127.0.0.1:$TABLE_PORT, queues http://127.0.0.1:$QUEUE_PORT   (pid $AZURITE_PID)
                          data: $AZURITE_DIR
-$(for n in "${!SILO_PIDS[@]}"; do printf '  %-22s silo port %s, client gateway 127.0.0.1:%s   (pid %s)\n' "Silo $n" "${SILO_PORTS[$n]}" "${GATEWAY_PORTS[$n]}" "${SILO_PIDS[$n]}"; done)
+$(for n in "${!SILO_PIDS[@]}"; do printf '  %-22s silo port %s, client gateway 127.0.0.1:%s   (pid %s)\n' "Silo $n" "${SILO_PORTS[$n]}" "${GATEWAY_PORTS[$n]}" "${SILO_PIDS[$n]}"; if [[ -n "${METRICS_PORTS[$n]:-}" ]]; then printf '  %-22s metrics http://localhost:%s/metrics\n' "" "${METRICS_PORTS[$n]}"; fi; done)
   Operator key           $DATA_DIR/operator-key (unless Operator__Key is set)
   Logs                   $WEB_LOG
 $(for log in "${SILO_LOGS[@]}"; do printf '                         %s\n' "$log"; done)
