@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 using OrleansGuarantee.Infrastructure;
 
 namespace OrleansGuarantee.Benchmarks;
@@ -24,7 +26,9 @@ public sealed class BenchmarkSilo : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <param name="settings">Configuration keys for the grains, as the real silo reads them (e.g. Navigator:CacheSeconds).</param>
-    public static async Task<BenchmarkSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="orleansStorageSerializer">Store grain state with the Orleans binary serializer, as the real silo's
+    /// Azure Table storage does, instead of the memory storage's default (Newtonsoft JSON).</param>
+    public static async Task<BenchmarkSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool orleansStorageSerializer = false)
     {
         var builder = Host.CreateApplicationBuilder();
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
@@ -37,7 +41,14 @@ public sealed class BenchmarkSilo : IAsyncDisposable
         {
             silo.UseLocalhostClustering();
             // More storage grains than the default 10, so 100,000 members signing up at once do not queue on a few.
-            silo.AddMemoryGrainStorage(StorageNames.Store, o => o.NumStorageGrains = 64);
+            if (orleansStorageSerializer)
+                silo.AddMemoryGrainStorage(StorageNames.Store, o => o.Configure<Serializer>((m, serializer) =>
+                {
+                    m.NumStorageGrains = 64;
+                    m.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                }));
+            else
+                silo.AddMemoryGrainStorage(StorageNames.Store, o => o.NumStorageGrains = 64);
             silo.AddMemoryGrainStorage("PubSubStore");
             silo.AddMemoryStreams(CycleStreams.Provider);
             silo.UseInMemoryReminderService();

@@ -50,6 +50,8 @@ public sealed class DealGrainState
     [Id(18)] public string? CaseId { get; set; }
     [Id(19)] public Settlement? Settlement { get; set; }
     [Id(20)] public string? CycleId { get; set; }
+    /// <summary>The ticket of the deal's latest recovery book entry (stored with the pending steps it wakes).</summary>
+    [Id(21)] public long RecoveryTicket { get; set; }
 }
 
 /// <summary>
@@ -71,6 +73,11 @@ public sealed class DealGrain(
     private bool Exists => S.OperationId is not null;
 
     protected override bool HasPendingSteps => S.Pending is not null;
+
+    /// <summary>Deals are the hot path: their wake-up is a group-committed recovery book entry, not a reminder each.</summary>
+    protected override bool UsesRecoveryBook => true;
+
+    protected override long RecoveryTicket { get => S.RecoveryTicket; set => S.RecoveryTicket = value; }
 
     public async Task<DealView> Propose(ProposeDeal command)
     {
@@ -98,16 +105,17 @@ public sealed class DealGrain(
         if (command.DueAt <= now)
             throw GuaranteeException.Invalid("due-in-past", $"The due date {command.DueAt:u} must be in the future.");
 
-        var provider = await Members(command.ProviderId).Get();
-        var consumer = await Members(command.ConsumerId).Get();
+        faults.At(FaultPoints.DealProposing, Id);
+        // The parties' status and community, read at once and without building their whole views.
+        var (provider, consumer) = await PartiesAsync(command.ProviderId, command.ConsumerId);
         if (provider.CommunityId != consumer.CommunityId)
             throw GuaranteeException.Invalid("different-community", "The provider and the consumer are not members of the same community.");
-        var proposer = command.ProposedBy == provider.Id ? provider : consumer;
-        var other = proposer == provider ? consumer : provider;
+        var proposer = command.ProposedBy == provider.MemberId ? provider : consumer;
+        var other = ReferenceEquals(proposer, provider) ? consumer : provider;
         if (!MemberStatusRules.CanOpenDeals(proposer.Status))
-            throw GuaranteeException.Conflict("not-active", $"{proposer.Id} cannot open new deals: {proposer.StatusReason}");
+            throw await CannotOpenDealsAsync(proposer.MemberId);
         if (other.Status == MemberStatus.Expelled)
-            throw GuaranteeException.Conflict("not-active", $"{other.Id} is expelled and cannot take part in deals.");
+            throw GuaranteeException.Conflict("not-active", $"{other.MemberId} is expelled and cannot take part in deals.");
 
         S.OperationId = command.OperationId;
         S.ProposedBy = command.ProposedBy;
@@ -140,11 +148,10 @@ public sealed class DealGrain(
         if (memberId == S.ProposedBy)
             throw GuaranteeException.Forbidden("own-proposal", $"{memberId} proposed this deal; the other party must accept it.");
 
-        var provider = await Members(S.ProviderId).Get();
-        var consumer = await Members(S.ConsumerId).Get();
+        var (provider, consumer) = await PartiesAsync(S.ProviderId, S.ConsumerId);
         foreach (var party in new[] { provider, consumer })
             if (!MemberStatusRules.CanOpenDeals(party.Status))
-                throw GuaranteeException.Conflict("not-active", $"{party.Id} cannot open new deals: {party.StatusReason}");
+                throw await CannotOpenDealsAsync(party.MemberId);
         var settings = (await GrainFactory.GetGrain<ICommunityGrain>(S.CommunityId).Get()).Settings;
         var required = Money.Cents(S.Value * settings.CoverageRatio);
         var parties = new[]
@@ -155,7 +162,10 @@ public sealed class DealGrain(
 
         for (var attempt = 1; ; attempt++)
         {
-            var plan = await CoverPlanner.PlanAsync(parties, new MemberCoverSource(GrainFactory), settings.MaxCoverLevels);
+            // The first plan uses the parties' cover just read for their status (the same question the planner asks);
+            // a re-plan, after the cover changed under a hold, reads everything again.
+            var source = new MemberCoverSource(this, attempt == 1 ? [provider, consumer] : []);
+            var plan = await CoverPlanner.PlanAsync(parties, source, settings.MaxCoverLevels);
             if (!plan.IsComplete)
             {
                 GuaranteeMetrics.CoverShortfalls.Add(1);
@@ -458,11 +468,50 @@ public sealed class DealGrain(
         S.State, S.ConfirmedBy.ToList(), S.Cover.ToList(), S.CreatedAt, S.AcceptedAt, S.ClosedAt, S.LastAcceptFailure,
         S.Claim, S.CaseId, S.Settlement, S.CycleId);
 
-    private IMemberGrain Members(string id) => GrainFactory.GetGrain<IMemberGrain>(id);
+    /// <summary>Member references of this activation (the parties and their guarantors are called several times per
+    /// lifecycle; making a reference resolves the interface type each time).</summary>
+    private readonly Dictionary<string, IMemberGrain> _members = new(StringComparer.Ordinal);
 
-    private sealed class MemberCoverSource(IGrainFactory grains) : ICoverSource
+    private IMemberGrain Members(string id)
     {
-        public Task<MemberCoverInfo> GetAsync(string memberId, IReadOnlyList<string> wards) =>
-            grains.GetGrain<IMemberGrain>(memberId).GetCoverInfo(wards);
+        if (!_members.TryGetValue(id, out var member))
+        {
+            if (_members.Count > 64) _members.Clear();
+            _members[id] = member = GrainFactory.GetGrain<IMemberGrain>(id);
+        }
+        return member;
+    }
+
+    /// <summary>Both parties' status, community and free deposit (no wards), read in parallel.</summary>
+    private async Task<(MemberCoverInfo Provider, MemberCoverInfo Consumer)> PartiesAsync(string providerId, string consumerId)
+    {
+        var provider = Members(providerId).GetCoverInfo([]);
+        var consumer = Members(consumerId).GetCoverInfo([]);
+        await Task.WhenAll(provider, consumer);
+        return (await provider, await consumer);
+    }
+
+    /// <summary>The refusal for a party that cannot open deals, with the reason its view gives.</summary>
+    private async Task<GuaranteeException> CannotOpenDealsAsync(string memberId)
+    {
+        var member = await Members(memberId).Get();
+        return GuaranteeException.Conflict("not-active", $"{member.Id} cannot open new deals: {member.StatusReason}");
+    }
+
+    /// <summary>Reads members for the planner; a party's own cover (no wards) read just before is used once.</summary>
+    private sealed class MemberCoverSource(DealGrain deal, IReadOnlyList<MemberCoverInfo> known) : ICoverSource
+    {
+        private readonly List<MemberCoverInfo> _known = known.ToList();
+
+        public Task<MemberCoverInfo> GetAsync(string memberId, IReadOnlyList<string> wards)
+        {
+            if (wards.Count == 0 && _known.FindIndex(k => k.MemberId == memberId) is var i and >= 0)
+            {
+                var info = _known[i];
+                _known.RemoveAt(i);
+                return Task.FromResult(info);
+            }
+            return deal.Members(memberId).GetCoverInfo(wards);
+        }
     }
 }

@@ -273,7 +273,9 @@ public sealed class SynergyCycleGrain(
     {
         if (S.State != CycleState.Running) return;
         var stage = S.Stages[S.Current];
-        if (stage.DealId is null || stage.DealState is DealState.Proposed)
+        // No deal state yet: the proposal may never have reached the deal (a silo died as the stage opened), so the deal
+        // may not exist. Proposing again (idempotent by its operation id) creates it, or answers the deal as it is.
+        if (stage.DealId is null || stage.DealState is null or DealState.Proposed)
         {
             await OpenStageAsync();
             return;

@@ -22,6 +22,8 @@ public static class DealsMode
           --azure-pairs N       member pairs (and callers) of the Azurite run (default 50)
           --azure-seconds S     seconds of the Azurite run (default 20)
           --skip-azure          leave out the Azurite run
+          --orleans-serializer  memory storage writes state with the Orleans serializer (as the real silo's Azure
+                                Table storage does) instead of the memory storage's default JSON serializer
           --markdown FILE       also write the results as markdown
 
         """;
@@ -44,20 +46,22 @@ public static class DealsMode
         var azurePairs = args.Int("azure-pairs", 50, 1, 100_000);
         var azureSeconds = args.Double("azure-seconds", 20, 1, 3600);
         var skipAzure = args.Flag("skip-azure");
+        var orleansSerializer = args.Flag("orleans-serializer");
         var markdown = args.String("markdown");
         args.EnsureAllRead();
 
         var machine = new Table("machine", "value");
         foreach (var (name, value) in Machine.Describe()) machine.Add(name, value);
+        machine.Add("memory storage serializer", orleansSerializer ? "Orleans (as the real silo's table storage)" : "JSON (memory storage default)");
         Console.WriteLine(machine.ToText());
 
         var results = new Table("figure", "value", "notes");
         double ceiling, dealsPerSecond;
-        var stepTable = new Table("step", "grain state", "reminders", "journal tx", "total");
+        var stepTable = new Table("step", "grain state", "recovery book", "reminders", "journal tx", "total");
         Table? azureTable = null;
         var latencyTable = new Table("open-loop run", "value");
 
-        await using (var silo = await BenchmarkSilo.StartAsync())
+        await using (var silo = await BenchmarkSilo.StartAsync(orleansStorageSerializer: orleansSerializer))
         {
             // (a) the ceiling: a trivial call that writes memory storage.
             Console.WriteLine($"Ceiling: {callers:N0} callers over {grainCount:N0} counter grains, {warmup}+{seconds} s (load {Machine.LoadAverage()})...");
@@ -160,12 +164,13 @@ public static class DealsMode
                 await run(single);
                 var w = TableRequestCounter.Writes(before, silo.Counter.Snapshot());
                 long Of(string table) => w.GetValueOrDefault(TableRequestCounter.Describe(table));
-                var total = Of("OrleansGrainState") + Of("OrleansReminders") + Of("$batch");
+                var total = Of("OrleansGrainState") + Of("OrleansGrainState:recoverybook") + Of("OrleansReminders") + Of("$batch");
                 singleTotal += total;
-                stepTable.Add(name, Of("OrleansGrainState").ToString(CultureInfo.InvariantCulture), Of("OrleansReminders").ToString(CultureInfo.InvariantCulture),
+                stepTable.Add(name, Of("OrleansGrainState").ToString(CultureInfo.InvariantCulture),
+                    Of("OrleansGrainState:recoverybook").ToString(CultureInfo.InvariantCulture), Of("OrleansReminders").ToString(CultureInfo.InvariantCulture),
                     Of("$batch").ToString(CultureInfo.InvariantCulture), total.ToString(CultureInfo.InvariantCulture));
             }
-            stepTable.Add("one deal alone", "", "", "", singleTotal.ToString(CultureInfo.InvariantCulture));
+            stepTable.Add("one deal alone", "", "", "", "", singleTotal.ToString(CultureInfo.InvariantCulture));
 
             // Many deals at once: journal appends of several members share a transaction (group commit).
             Console.WriteLine($"Azurite deals: {azurePairs} callers, {azureSeconds} s (load {Machine.LoadAverage()})...");

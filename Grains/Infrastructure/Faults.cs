@@ -22,6 +22,8 @@ public sealed class InjectedFaultException(string point, string key)
 
 public static class FaultPoints
 {
+    /// <summary>Before a new deal's proposal reads its parties (nothing stored yet): the proposal never reached the deal.</summary>
+    public const string DealProposing = "deal.propose.before-store";
     public const string DealAcceptPlanned = "deal.accept.planned";
     /// <summary>Before one of the holds of an acceptance is asked for (the others go ahead): a partial placement.</summary>
     public const string DealHoldPlacing = "deal.accept.before-hold";

@@ -12,15 +12,27 @@ public sealed class RecoveryOptions
 
 /// <summary>
 /// For grains that run multi-grain steps: the persisted progress is resumed when the grain activates,
-/// and a reminder (durable in the reminder table) wakes the grain to resume it if nobody calls it.
-/// The reminder is armed before the first step is stored and cleared when the work is done.
+/// and a durable wake-up resumes it if nobody calls the grain. The wake-up is armed before the first step is
+/// stored and cleared when the work is done. It is either the grain's own reminder (durable in the reminder table:
+/// a register and an unregister per operation) or, for grains that override <see cref="UsesRecoveryBook"/>, an entry
+/// in a partitioned recovery book (<see cref="RecoveryBookGrain"/>): many grains' entries share one state write and
+/// one long-lived reminder per partition, and clearing is a one-way message stored with the book's next write.
 /// </summary>
-public abstract class RecoverableGrain(ILogger logger) : Grain, IRemindable
+public abstract class RecoverableGrain(ILogger logger) : Grain, IRemindable, IRecoverableGrain
 {
     private const string ReminderName = "recover-pending-steps";
     private IGrainReminder? _reminder;
 
     protected ILogger Logger { get; } = logger;
+
+    /// <summary>Does this grain use a recovery book entry instead of its own reminder?</summary>
+    protected virtual bool UsesRecoveryBook => false;
+
+    /// <summary>
+    /// The ticket of the grain's latest recovery book entry; part of the grain's stored state, raised when the wake-up
+    /// is armed and stored with the pending steps, so a late "done" of earlier steps never drops a newer entry.
+    /// </summary>
+    protected virtual long RecoveryTicket { get => 0; set { } }
 
     /// <summary>Is there stored progress of an interrupted operation?</summary>
     protected abstract bool HasPendingSteps { get; }
@@ -38,7 +50,19 @@ public abstract class RecoverableGrain(ILogger logger) : Grain, IRemindable
     {
         if (reminderName != ReminderName) return;
         if (HasPendingSteps) await TryResumeAsync("reminder");
-        if (!HasPendingSteps) await DisarmRecoveryAsync();
+        if (!HasPendingSteps)
+        {
+            // A grain that now uses the book may still have a reminder armed before it did: that one is cleared too.
+            if (UsesRecoveryBook) await UnregisterOwnReminderAsync();
+            await DisarmRecoveryAsync();
+        }
+    }
+
+    /// <summary>The recovery book's poke: resumes pending steps; true while some are still pending.</summary>
+    async Task<bool> IRecoverableGrain.ResumePendingSteps()
+    {
+        if (HasPendingSteps) await TryResumeAsync("recovery book");
+        return HasPendingSteps;
     }
 
     /// <summary>
@@ -54,7 +78,16 @@ public abstract class RecoverableGrain(ILogger logger) : Grain, IRemindable
         try
         {
             ServiceProvider.GetService<IFaultInjector>()?.At(FaultPoints.ReminderArming, this.GetGrainId().Key.ToString()!);
-            _reminder = await this.RegisterOrUpdateReminder(ReminderName, period, period);
+            if (UsesRecoveryBook)
+            {
+                RecoveryTicket++;
+                var grain = this.GetGrainId();
+                await GrainFactory.GetGrain<IRecoveryBookGrain>(RecoveryBooks.KeyOf(grain)).Add(grain, RecoveryTicket);
+            }
+            else
+            {
+                _reminder = await this.RegisterOrUpdateReminder(ReminderName, period, period);
+            }
         }
         catch
         {
@@ -64,6 +97,18 @@ public abstract class RecoverableGrain(ILogger logger) : Grain, IRemindable
     }
 
     protected async Task DisarmRecoveryAsync()
+    {
+        if (UsesRecoveryBook)
+        {
+            // One way and not stored by the book at once: if it is lost, the book's next tick finds nothing pending.
+            var grain = this.GetGrainId();
+            _ = GrainFactory.GetGrain<IRecoveryBookGrain>(RecoveryBooks.KeyOf(grain)).Done(grain, RecoveryTicket);
+            return;
+        }
+        await UnregisterOwnReminderAsync();
+    }
+
+    private async Task UnregisterOwnReminderAsync()
     {
         try
         {

@@ -36,6 +36,8 @@ public sealed class JournalDelivery(IGrainBase grain, IGrainFactory grains, stri
 {
     private static readonly TimeSpan RetryPeriod = TimeSpan.FromSeconds(5);
     private IGrainTimer? _retry;
+    private IJournalGrain? _chain;
+    private string? _chainCommunity;
 
     /// <summary>True while records wait for a retry.</summary>
     public bool Retrying => _retry is not null;
@@ -44,7 +46,12 @@ public sealed class JournalDelivery(IGrainBase grain, IGrainFactory grains, stri
     {
         var community = communityId();
         if (community is null || outbox().Pending.Count == 0) return;
-        var chain = grains.GetGrain<IJournalGrain>(JournalPartitions.KeyOf(community, JournalPartitions.PartitionOf(sourceId)));
+        if (_chain is null || _chainCommunity != community)
+        {
+            _chain = grains.GetGrain<IJournalGrain>(JournalPartitions.KeyOf(community, JournalPartitions.PartitionOf(sourceId)));
+            _chainCommunity = community;
+        }
+        var chain = _chain;
         try
         {
             while (outbox().Pending.Count > 0)

@@ -87,6 +87,96 @@ public sealed class RecoveryTests(ClusterFixture fixture)
         Assert.Equal(DealState.Accepted, (await c.Deal(deal.Id).Get()).State);
     }
 
+    private static IRecoveryBookGrain BookOf(IAddressable grain, IGrainFactory grains) =>
+        grains.GetGrain<IRecoveryBookGrain>(RecoveryBooks.KeyOf(grain.GetGrainId()));
+
+    private static async Task<long?> BookTicketAsync(IAddressable grain, IGrainFactory grains)
+    {
+        var id = grain.GetGrainId().ToString();
+        return (await BookOf(grain, grains).Entries()).FirstOrDefault(e => e.GrainId == id)?.Ticket;
+    }
+
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out waiting until {what}.");
+            await Task.Delay(250);
+        }
+    }
+
+    [Fact]
+    public async Task A_crash_after_the_plan_is_stored_is_finished_by_the_recovery_book_with_nobody_calling_the_deal()
+    {
+        var (c, provider, consumer, deal) = await ProposedDealAsync();
+        var parties = new[] { provider, consumer, c.Founders[0], c.Founders[1] };
+        Faults.Arm(FaultPoints.DealAcceptPlanned, deal.Id);
+        await Assert.ThrowsAnyAsync<Exception>(() => c.Deal(deal.Id).Accept(consumer));
+        // The pending steps are stored with a book entry; then the deal's silo "crashes" and so does the book's.
+        Assert.NotNull(await BookTicketAsync(c.Deal(deal.Id), Grains));
+        await fixture.Cluster.DeactivateAsync(c.Deal(deal.Id));
+        await fixture.Cluster.DeactivateAsync(BookOf(c.Deal(deal.Id), Grains));
+
+        // Only the members are read (that does not wake the deal): the book's tick must.
+        await WaitUntilAsync(async () => await c.HeldByAsync(parties) == 200m, "the cover is held");
+        var recovered = await c.Deal(deal.Id).Get();
+        Assert.Equal(DealState.Accepted, recovered.State);
+        await AssertHoldsMatchCoverAsync(c, recovered, parties);
+        // The entry goes once the deal has nothing pending.
+        await WaitUntilAsync(async () => await BookTicketAsync(c.Deal(deal.Id), Grains) is null, "the book dropped the entry");
+    }
+
+    [Fact]
+    public async Task A_crash_while_releasing_is_finished_by_the_recovery_book_with_nobody_calling_the_deal()
+    {
+        var (c, provider, consumer, deal) = await ProposedDealAsync();
+        var parties = new[] { provider, consumer, c.Founders[0], c.Founders[1] };
+        await c.Deal(deal.Id).Accept(consumer);
+        await c.Deal(deal.Id).Confirm(provider);
+        Faults.Arm(FaultPoints.DealReleasing, deal.Id);
+        await Assert.ThrowsAsync<GuaranteeException>(() => c.Deal(deal.Id).Confirm(consumer));
+        await fixture.Cluster.DeactivateAsync(c.Deal(deal.Id));
+
+        await WaitUntilAsync(async () => await c.HeldByAsync(parties) == 0m, "every hold is released");
+        Assert.Equal(DealState.Completed, (await c.Deal(deal.Id).Get()).State);
+        foreach (var m in parties)
+            Assert.Empty((await c.Member(m).Get()).Holds);
+    }
+
+    [Fact]
+    public async Task A_finished_deal_leaves_no_entry_in_its_recovery_book()
+    {
+        var (c, provider, consumer, deal) = await ProposedDealAsync();
+        await c.Deal(deal.Id).Accept(consumer);
+        await c.Deal(deal.Id).Confirm(provider);
+        await c.Deal(deal.Id).Confirm(consumer);
+        // "Done" is one way: wait for it rather than for a tick (a tick would drop the entry as well).
+        await WaitUntilAsync(async () => await BookTicketAsync(c.Deal(deal.Id), Grains) is null, "the book dropped the entry");
+    }
+
+    [Fact]
+    public async Task A_late_done_of_earlier_steps_does_not_drop_a_newer_recovery_book_entry()
+    {
+        var grain = Grains.GetGrain<IDealGrain>(TestCommunity.Unique("book-deal")); // no stored deal: a poke finds nothing pending
+        var book = BookOf(grain, Grains);
+        await book.Add(grain.GetGrainId(), 2);
+        await book.Done(grain.GetGrainId(), 1);
+        Assert.Equal(2, await BookTicketAsync(grain, Grains));
+        await book.Add(grain.GetGrainId(), 1); // a late, lower ticket does not lower it either
+        Assert.Equal(2, await BookTicketAsync(grain, Grains));
+        await book.Done(grain.GetGrainId(), 2);
+        await WaitUntilAsync(async () => await BookTicketAsync(grain, Grains) is null, "the done of the latest steps dropped the entry");
+    }
+
+    [Fact]
+    public async Task The_recovery_book_drops_an_entry_whose_grain_has_nothing_pending_on_its_tick()
+    {
+        var grain = Grains.GetGrain<IDealGrain>(TestCommunity.Unique("book-stale"));
+        await BookOf(grain, Grains).Add(grain.GetGrainId(), 1); // as if its "done" was lost
+        await WaitUntilAsync(async () => await BookTicketAsync(grain, Grains) is null, "the tick dropped the stale entry");
+    }
+
     [Fact]
     public async Task When_the_recovery_reminder_cannot_be_stored_the_deal_stays_as_stored_and_is_accepted_again()
     {

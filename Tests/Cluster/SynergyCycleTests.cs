@@ -367,6 +367,30 @@ public sealed class SynergyCycleTests(ClusterFixture fixture)
         await AssertLedgerConservedAsync(h);
     }
 
+    [Fact]
+    public async Task A_stage_whose_proposal_never_reached_its_deal_is_proposed_again_and_runs()
+    {
+        // The stage stored its deal id, then the proposal failed before the deal existed (a silo killed as the stage
+        // opened: "failed to address message"). Reading the deal would answer "no deal" for ever; the cycle must propose
+        // it again. (The fault suite's synergy cycle once waited for ever on such a deal.)
+        var h = await HouseAsync(spares: 0);
+        await Cycle(h).Design(Design(h));
+        for (var i = 0; i < Roles.Length; i++) await Cycle(h).Join(i, h.StageMembers[i]);
+        var dealId = DealIds.For(h.StageMembers[0], $"{h.CycleId}:s0:r1");
+        ClusterFixture.Faults.Arm(FaultPoints.DealProposing, dealId, times: 1_000); // the cycle's reminder fails too, meanwhile
+        await Assert.ThrowsAnyAsync<Exception>(() => Cycle(h).Start(h.Organizer));
+        var stalled = await Cycle(h).Get();
+        Assert.Equal((dealId, (DealState?)null), (stalled.Stages[0].DealId, stalled.Stages[0].DealState));
+        Assert.Equal("deal-not-found", await Code(() => h.C.Deal(dealId).Get()));
+
+        ClusterFixture.Faults.Disarm(FaultPoints.DealProposing, dealId);
+        var view = await Cycle(h).CheckProgress();
+        Assert.Equal(("running", DealState.Accepted), (view.Stages[0].Status, view.Stages[0].DealState));
+        for (var i = 0; i < Roles.Length; i++) await RunStageAsync(h, i);
+        AssertCompleted(await Cycle(h).Get());
+        await AssertLedgerConservedAsync(h);
+    }
+
     // ---- Refusals -------------------------------------------------------------------------------
 
     [Fact]
