@@ -33,7 +33,7 @@ public sealed class DepositAccount
     /// <summary>How many recent entries are kept for display (the full history is the journal's).</summary>
     public const int RecentEntryCount = 50;
     /// <summary>How many operation ids and closed hold ids are remembered for idempotency.</summary>
-    public const int RememberedOperations = 5000;
+    public const int RememberedOperations = 1000;
 
     [Id(0)] public decimal Balance { get; set; }
     [Id(1)] public decimal Deposited { get; set; }
