@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 using OrleansGuarantee.Infrastructure;
 
 namespace OrleansGuarantee.Benchmarks;
@@ -24,7 +26,11 @@ public sealed class BenchmarkSilo : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <param name="settings">Configuration keys for the grains, as the real silo reads them (e.g. Navigator:CacheSeconds).</param>
-    public static async Task<BenchmarkSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null)
+    /// <param name="orleansStorageSerializer">Stores grain states in memory as the real silo stores them in Azure Table
+    /// storage, with the Orleans serializer (<c>Silo/Program.cs</c>); otherwise with memory storage's default
+    /// (Newtonsoft JSON with type names), as the benchmarks did at first.</param>
+    public static async Task<BenchmarkSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null,
+        bool orleansStorageSerializer = false)
     {
         var builder = Host.CreateApplicationBuilder();
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
@@ -37,7 +43,14 @@ public sealed class BenchmarkSilo : IAsyncDisposable
         {
             silo.UseLocalhostClustering();
             // More storage grains than the default 10, so 100,000 members signing up at once do not queue on a few.
-            silo.AddMemoryGrainStorage(StorageNames.Store, o => o.NumStorageGrains = 64);
+            if (orleansStorageSerializer)
+                silo.AddMemoryGrainStorage(StorageNames.Store, options => options.Configure<Serializer>((o, serializer) =>
+                {
+                    o.NumStorageGrains = 64;
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                }));
+            else
+                silo.AddMemoryGrainStorage(StorageNames.Store, o => o.NumStorageGrains = 64);
             silo.AddMemoryGrainStorage("PubSubStore");
             silo.AddMemoryStreams(CycleStreams.Provider);
             silo.UseInMemoryReminderService();
