@@ -26,9 +26,11 @@ public sealed class BenchmarkSilo : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <param name="settings">Configuration keys for the grains, as the real silo reads them (e.g. Navigator:CacheSeconds).</param>
-    /// <param name="orleansStorageSerializer">Store grain state with the Orleans binary serializer, as the real silo's
-    /// Azure Table storage does, instead of the memory storage's default (Newtonsoft JSON).</param>
-    public static async Task<BenchmarkSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null, bool orleansStorageSerializer = false)
+    /// <param name="orleansStorageSerializer">Stores grain states in memory as the real silo stores them in Azure Table
+    /// storage, with the Orleans serializer (<c>Silo/Program.cs</c>); otherwise with memory storage's default
+    /// (Newtonsoft JSON with type names), as the benchmarks did at first.</param>
+    public static async Task<BenchmarkSilo> StartAsync(IReadOnlyDictionary<string, string?>? settings = null,
+        bool orleansStorageSerializer = false)
     {
         var builder = Host.CreateApplicationBuilder();
         if (settings is not null) builder.Configuration.AddInMemoryCollection(settings);
@@ -42,10 +44,10 @@ public sealed class BenchmarkSilo : IAsyncDisposable
             silo.UseLocalhostClustering();
             // More storage grains than the default 10, so 100,000 members signing up at once do not queue on a few.
             if (orleansStorageSerializer)
-                silo.AddMemoryGrainStorage(StorageNames.Store, o => o.Configure<Serializer>((m, serializer) =>
+                silo.AddMemoryGrainStorage(StorageNames.Store, options => options.Configure<Serializer>((o, serializer) =>
                 {
-                    m.NumStorageGrains = 64;
-                    m.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
+                    o.NumStorageGrains = 64;
+                    o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer);
                 }));
             else
                 silo.AddMemoryGrainStorage(StorageNames.Store, o => o.NumStorageGrains = 64);

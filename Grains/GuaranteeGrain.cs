@@ -163,6 +163,10 @@ public sealed class GuaranteeGrain(
         await state.PersistAsync(this);
         faults.At(FaultPoints.GuaranteeStored, this.GetPrimaryKeyString());
         await PropagateAsync();
+        // Accepted, declined or withdrawn, and both members hold it: nothing is left for this activation to do (the
+        // members keep their copies; a later withdrawal or a repeated call reads the stored state again), so it
+        // is not kept in memory for the collection age. An open request stays active for its answer.
+        if (!S.Propagating && record.State != GuaranteeState.Requested) DeactivateOnIdle();
         return record;
     }
 

@@ -16,28 +16,31 @@ public sealed class MemberState
     [Id(4)] public bool Expelled { get; set; }
     /// <summary>Guarantees where this member is the ward, by guarantor id (requests included).</summary>
     [Id(5)] public Dictionary<string, GuaranteeRecord> Guarantors { get; set; } = new(StringComparer.Ordinal);
+    // The collections below are null until their first entry (most members have no wards, debts, contacts, deals,
+    // cases or cycles, and an empty collection per member is memory for nothing); stored empty ones read back as
+    // empty, and both mean none.
     /// <summary>Guarantees where this member is the guarantor, by ward id (requests included).</summary>
-    [Id(6)] public Dictionary<string, GuaranteeRecord> Wards { get; set; } = new(StringComparer.Ordinal);
+    [Id(6)] public Dictionary<string, GuaranteeRecord>? Wards { get; set; }
     [Id(7)] public DepositAccount Account { get; set; } = new();
     /// <summary>What this member owes each guarantor that paid for it (rule 16).</summary>
-    [Id(8)] public Dictionary<string, decimal> Debts { get; set; } = new(StringComparer.Ordinal);
+    [Id(8)] public Dictionary<string, decimal>? Debts { get; set; }
     [Id(9)] public DateTimeOffset JoinedAt { get; set; }
     [Id(10)] public int RequiredGuarantors { get; set; } = CommunitySettings.Default.RequiredGuarantors;
     /// <summary>The password hash made by the front door; never a plain password.</summary>
     [Id(11)] public string? PasswordHash { get; set; }
     /// <summary>Contacts asked or established, by the other member's id.</summary>
-    [Id(12)] public Dictionary<string, ContactRecord> Contacts { get; set; } = new(StringComparer.Ordinal);
+    [Id(12)] public Dictionary<string, ContactRecord>? Contacts { get; set; }
     /// <summary>Deals this member is a party to, oldest first (at most <see cref="MemberGrain.MaxDealsListed"/>).</summary>
-    [Id(13)] public List<string> Deals { get; set; } = [];
+    [Id(13)] public List<string>? Deals { get; set; }
     /// <summary>Grows with every stored change; the directory partition keeps the highest it has seen.</summary>
     [Id(14)] public long Revision { get; set; }
     /// <summary>Debt records applied, by debt id (so a repeat adds nothing).</summary>
-    [Id(15)] public HashSet<string> DebtIds { get; set; } = new(StringComparer.Ordinal);
-    [Id(16)] public List<string> Cases { get; set; } = [];
+    [Id(15)] public HashSet<string>? DebtIds { get; set; }
+    [Id(16)] public List<string>? Cases { get; set; }
     /// <summary>Journal records of this member's money movements and guarantee changes not yet confirmed by the journal.</summary>
     [Id(17)] public JournalOutbox Journal { get; set; } = new();
     /// <summary>Synergy cycles this member organizes or has a stage in, oldest first (at most <see cref="MemberGrain.MaxDealsListed"/>).</summary>
-    [Id(18)] public List<string> Cycles { get; set; } = [];
+    [Id(18)] public List<string>? Cycles { get; set; }
 }
 
 public sealed class MemberGrain(
@@ -51,22 +54,25 @@ public sealed class MemberGrain(
 
     private long _reportedRevision = -1;
     private IGrainTimer? _reportRetry;
+    /// <summary>Only while journal records are being delivered or wait for a retry (not kept by every idle member).</summary>
     private JournalDelivery? _journal;
+    private string? _id;
+    private string? _journalSource;
 
     private MemberState S => state.State;
-    private string Id => this.GetPrimaryKeyString();
+    /// <summary>The key, decoded once per activation (each decoding makes a new string).</summary>
+    private string Id => _id ??= this.GetPrimaryKeyString();
     private bool Registered => S.CommunityId is not null;
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _journal = new JournalDelivery(this, GrainFactory, JournalSource, () => S.Journal, () => S.CommunityId, logger);
         // The last report before a crash may have been lost: report once more, soon after activation. Journal records
         // stored but not confirmed before a crash are delivered again the same way.
         if (Registered) ScheduleReport(TimeSpan.Zero);
         return base.OnActivateAsync(cancellationToken);
     }
 
-    private string JournalSource => $"member:{Id}";
+    private string JournalSource => _journalSource ??= $"member:{Id}";
 
     public async Task<MemberView> SignUp(string communityId, MemberProfile profile, string? passwordHash)
     {
@@ -104,7 +110,7 @@ public sealed class MemberGrain(
     public async Task LeaveAsFounder(string communityId)
     {
         if (S.CommunityId != communityId || !S.IsFounder) return;
-        if (S.Account.Operations.Count > 0 || S.Wards.Count > 0)
+        if (S.Account.Operations is { Count: > 0 } || S.Wards is { Count: > 0 })
             throw GuaranteeException.Conflict("member-in-use", $"Founder {Id} has already acted and cannot be removed.");
         await GrainFactory.GetGrain<IMemberDirectoryGrain>(MemberDirectory.KeyOf(communityId, Id)).Remove(Id);
         await state.ClearStateAsync();
@@ -142,9 +148,10 @@ public sealed class MemberGrain(
     public async Task NoteDeal(string dealId)
     {
         EnsureRegistered();
-        if (S.Deals.Contains(dealId)) return;
-        S.Deals.Add(dealId);
-        if (S.Deals.Count > MaxDealsListed) S.Deals.RemoveRange(0, S.Deals.Count - MaxDealsListed);
+        if (S.Deals?.Contains(dealId) == true) return;
+        var list = S.Deals ??= [];
+        list.Add(dealId);
+        if (list.Count > MaxDealsListed) list.RemoveRange(0, list.Count - MaxDealsListed);
         await SaveAsync();
     }
 
@@ -153,8 +160,9 @@ public sealed class MemberGrain(
         EnsureRegistered();
         Ids.ValidateOperationId(debtId);
         Money.Validate(amount);
-        if (!S.DebtIds.Add(debtId)) return;
-        S.Debts[toMemberId] = S.Debts.GetValueOrDefault(toMemberId) + amount;
+        if (!(S.DebtIds ??= new(StringComparer.Ordinal)).Add(debtId)) return;
+        var debts = S.Debts ??= new(StringComparer.Ordinal);
+        debts[toMemberId] = debts.GetValueOrDefault(toMemberId) + amount;
         if (Status().Status == MemberStatus.Expelled) S.Expelled = true;
         await SaveAsync();
     }
@@ -164,34 +172,36 @@ public sealed class MemberGrain(
         EnsureRegistered();
         Ids.ValidateOperationId(repaymentId);
         Money.Validate(amount);
-        if (S.DebtIds.Contains(repaymentId)) return;
+        if (S.DebtIds?.Contains(repaymentId) == true) return;
         // Checked here, where every change of the debt happens one at a time: two repayments of one debt at once
         // cannot both take it, so no member repays more than it owes.
-        var owed = S.Debts.GetValueOrDefault(toMemberId);
+        var owed = S.Debts?.GetValueOrDefault(toMemberId) ?? 0m;
         if (amount > owed)
             throw GuaranteeException.Conflict("above-debt", $"{Id} owes {toMemberId} {owed:0.00}; a repayment of {amount:0.00} is more than that.");
-        S.DebtIds.Add(repaymentId);
+        (S.DebtIds ??= new(StringComparer.Ordinal)).Add(repaymentId);
         var left = owed - amount;
-        if (left > 0) S.Debts[toMemberId] = left;
-        else S.Debts.Remove(toMemberId);
+        if (left > 0) (S.Debts ??= new(StringComparer.Ordinal))[toMemberId] = left;
+        else S.Debts?.Remove(toMemberId);
         await SaveAsync();
     }
 
     public async Task NoteCase(string caseId)
     {
         EnsureRegistered();
-        if (S.Cases.Contains(caseId)) return;
-        S.Cases.Add(caseId);
-        if (S.Cases.Count > MaxDealsListed) S.Cases.RemoveRange(0, S.Cases.Count - MaxDealsListed);
+        if (S.Cases?.Contains(caseId) == true) return;
+        var list = S.Cases ??= [];
+        list.Add(caseId);
+        if (list.Count > MaxDealsListed) list.RemoveRange(0, list.Count - MaxDealsListed);
         await SaveAsync();
     }
 
     public async Task NoteCycle(string cycleId)
     {
         EnsureRegistered();
-        if (S.Cycles.Contains(cycleId)) return;
-        S.Cycles.Add(cycleId);
-        if (S.Cycles.Count > MaxDealsListed) S.Cycles.RemoveRange(0, S.Cycles.Count - MaxDealsListed);
+        if (S.Cycles?.Contains(cycleId) == true) return;
+        var list = S.Cycles ??= [];
+        list.Add(cycleId);
+        if (list.Count > MaxDealsListed) list.RemoveRange(0, list.Count - MaxDealsListed);
         await SaveAsync();
     }
 
@@ -201,8 +211,8 @@ public sealed class MemberGrain(
         if (record.MemberA != Id && record.MemberB != Id)
             throw GuaranteeException.Invalid("not-a-party", $"Member {Id} is not a side of this contact.");
         var other = record.Other(Id);
-        if (S.Contacts.TryGetValue(other, out var known) && known.Version >= record.Version) return;
-        S.Contacts[other] = record;
+        if (S.Contacts is not null && S.Contacts.TryGetValue(other, out var known) && known.Version >= record.Version) return;
+        (S.Contacts ??= new(StringComparer.Ordinal))[other] = record;
         await SaveAsync();
     }
 
@@ -211,7 +221,7 @@ public sealed class MemberGrain(
         EnsureRegistered();
         var remaining = new Dictionary<string, decimal>(StringComparer.Ordinal);
         foreach (var ward in wards)
-            remaining[ward] = S.Wards.TryGetValue(ward, out var g) && g.State == GuaranteeState.Accepted
+            remaining[ward] = S.Wards is not null && S.Wards.TryGetValue(ward, out var g) && g.State == GuaranteeState.Accepted
                 ? Math.Max(0, g.Limit - S.Account.HeldForWard(ward))
                 : 0;
         var guarantors = S.Guarantors.Values.Where(g => g.State == GuaranteeState.Accepted).Select(g => g.GuarantorId).Order(StringComparer.Ordinal).ToList();
@@ -226,7 +236,7 @@ public sealed class MemberGrain(
 
     public Task<AccountView> Hold(HoldCommand command)
     {
-        decimal? wardLimit = command.ViaWardId is { } ward && S.Wards.TryGetValue(ward, out var g) && g.State == GuaranteeState.Accepted
+        decimal? wardLimit = command.ViaWardId is { } ward && S.Wards is not null && S.Wards.TryGetValue(ward, out var g) && g.State == GuaranteeState.Accepted
             ? g.Limit
             : null;
         return Move(() => S.Account.Hold(command, wardLimit, clock.GetUtcNow()));
@@ -244,7 +254,7 @@ public sealed class MemberGrain(
     public async Task ApplyGuarantee(GuaranteeRecord record)
     {
         EnsureRegistered();
-        var book = record.WardId == Id ? S.Guarantors : record.GuarantorId == Id ? S.Wards : null;
+        var book = record.WardId == Id ? S.Guarantors : record.GuarantorId == Id ? (S.Wards ??= new(StringComparer.Ordinal)) : null;
         if (book is null)
             throw GuaranteeException.Invalid("not-a-party", $"Member {Id} is neither the guarantor nor the ward of this guarantee.");
         var other = record.WardId == Id ? record.GuarantorId : record.WardId;
@@ -252,7 +262,7 @@ public sealed class MemberGrain(
         book[other] = record;
         // Each guarantee change is journalled once, by its ward (the guarantor's copy is the same change).
         if (record.WardId == Id)
-            S.Journal.Add(JournalSource, "guarantee-" + record.State.ToString().ToLowerInvariant(), new
+            S.Journal.Add(JournalSource, GuaranteeKind(record.State), new
             {
                 guarantor = record.GuarantorId,
                 ward = record.WardId,
@@ -288,7 +298,7 @@ public sealed class MemberGrain(
             await SaveAsync(report: false);
             faults.At(FaultPoints.MemberAfterWrite, Id);
             await ReportAsync();
-            await _journal!.FlushAsync();
+            await FlushJournalAsync();
         }
         return result;
     }
@@ -301,9 +311,28 @@ public sealed class MemberGrain(
         if (report)
         {
             await ReportAsync();
-            await _journal!.FlushAsync();
+            await FlushJournalAsync();
         }
     }
+
+    /// <summary>Delivers the pending journal records, if any. The delivery (and its retry timer) lives only while
+    /// records are pending; an idle member keeps none.</summary>
+    private async Task FlushJournalAsync()
+    {
+        if (S.Journal.Pending.Count == 0) return;
+        var delivery = _journal ??= new JournalDelivery(this, GrainFactory, JournalSource, () => S.Journal, () => S.CommunityId, logger);
+        await delivery.FlushAsync();
+        if (!delivery.Retrying && ReferenceEquals(_journal, delivery)) _journal = null;
+    }
+
+    private static string GuaranteeKind(GuaranteeState state) => state switch
+    {
+        GuaranteeState.Requested => "guarantee-requested",
+        GuaranteeState.Accepted => "guarantee-accepted",
+        GuaranteeState.Declined => "guarantee-declined",
+        GuaranteeState.Withdrawn => "guarantee-withdrawn",
+        _ => "guarantee-" + state.ToString().ToLowerInvariant(),
+    };
 
     /// <summary>
     /// Tells the member's directory partition its current status and account. A failure does not fail the
@@ -335,17 +364,17 @@ public sealed class MemberGrain(
             _reportRetry?.Dispose();
             _reportRetry = null;
             await ReportAsync();
-            await _journal!.FlushAsync();
+            await FlushJournalAsync();
         }, new GrainTimerCreationOptions(dueTime, Timeout.InfiniteTimeSpan));
     }
 
     private MemberSummary Summary() => new(Id, S.CommunityId!, Status().Status, S.Account.View(), S.Revision,
-        ContactEdges(), S.Profile.Offers?.ToList() ?? [], S.Profile.Needs?.ToList() ?? [],
+        ContactEdges(), S.Profile.Offers ?? [], S.Profile.Needs ?? [],
         S.Guarantors.Values.Where(g => g.State == GuaranteeState.Accepted).Sum(g => g.Limit));
 
     /// <summary>Rule 21: established contacts (strength 0) and accepted guarantees either way (strength = limit),
     /// one edge per other member, the strongest.</summary>
-    private List<DirectoryEdge> ContactEdges()
+    private DirectoryEdge[] ContactEdges()
     {
         var edges = new Dictionary<string, decimal>(StringComparer.Ordinal);
         void Add(string other, decimal strength)
@@ -353,19 +382,21 @@ public sealed class MemberGrain(
             if (other == Id) return;
             edges[other] = edges.TryGetValue(other, out var known) ? Math.Max(known, strength) : strength;
         }
-        foreach (var c in S.Contacts.Values)
-            if (c.Established) Add(c.Other(Id), 0m);
+        if (S.Contacts is not null)
+            foreach (var c in S.Contacts.Values)
+                if (c.Established) Add(c.Other(Id), 0m);
         foreach (var g in S.Guarantors.Values)
             if (g.State == GuaranteeState.Accepted) Add(g.GuarantorId, g.Limit);
-        foreach (var g in S.Wards.Values)
-            if (g.State == GuaranteeState.Accepted) Add(g.WardId, g.Limit);
-        return edges.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new DirectoryEdge(e.Key, e.Value)).ToList();
+        if (S.Wards is not null)
+            foreach (var g in S.Wards.Values)
+                if (g.State == GuaranteeState.Accepted) Add(g.WardId, g.Limit);
+        return edges.OrderBy(e => e.Key, StringComparer.Ordinal).Select(e => new DirectoryEdge(e.Key, e.Value)).ToArray();
     }
 
     private (MemberStatus Status, string Reason) Status()
     {
         var active = S.Guarantors.Values.Count(g => g.State == GuaranteeState.Accepted);
-        return MemberStatusRules.Evaluate(S.IsFounder, S.WasEverActive, S.Expelled, active, S.RequiredGuarantors, S.Debts.Values.Sum());
+        return MemberStatusRules.Evaluate(S.IsFounder, S.WasEverActive, S.Expelled, active, S.RequiredGuarantors, S.Debts?.Values.Sum() ?? 0m);
     }
 
     private MemberView View()
@@ -375,22 +406,24 @@ public sealed class MemberGrain(
             .Where(g => g.State is GuaranteeState.Accepted or GuaranteeState.Withdrawn)
             .Select(g => new GuaranteeView(g.GuarantorId, g.Limit, g.State == GuaranteeState.Withdrawn, 0, g.At))
             .OrderBy(g => g.MemberId, StringComparer.Ordinal).ToList();
-        var wards = S.Wards.Values
+        var wardRecords = S.Wards?.Values ?? Enumerable.Empty<GuaranteeRecord>();
+        var contactRecords = S.Contacts?.Values ?? Enumerable.Empty<ContactRecord>();
+        var wards = wardRecords
             .Where(g => g.State is GuaranteeState.Accepted or GuaranteeState.Withdrawn)
             .Select(g => new GuaranteeView(g.WardId, g.Limit, g.State == GuaranteeState.Withdrawn, S.Account.HeldForWard(g.WardId), g.At))
             .OrderBy(g => g.MemberId, StringComparer.Ordinal).ToList();
-        var received = S.Wards.Values.Where(g => g.State == GuaranteeState.Requested).Select(g => g.WardId).Order(StringComparer.Ordinal).ToList();
+        var received = wardRecords.Where(g => g.State == GuaranteeState.Requested).Select(g => g.WardId).Order(StringComparer.Ordinal).ToList();
         var sent = S.Guarantors.Values.Where(g => g.State == GuaranteeState.Requested).Select(g => g.GuarantorId).Order(StringComparer.Ordinal).ToList();
-        var holds = S.Account.Holds.Select(h => new HoldView(h.Key, h.Value.DealId, h.Value.Amount, h.Value.ForPartyId, h.Value.ViaWardId))
+        var holds = (S.Account.Holds ?? Enumerable.Empty<KeyValuePair<string, HoldRecord>>()).Select(h => new HoldView(h.Key, h.Value.DealId, h.Value.Amount, h.Value.ForPartyId, h.Value.ViaWardId))
             .OrderBy(h => h.HoldId, StringComparer.Ordinal).ToList();
-        var debts = S.Debts.Where(d => d.Value > 0).Select(d => new DebtView(d.Key, d.Value)).ToList();
-        var contacts = S.Contacts.Values.Where(c => c.Established).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
-        var contactsReceived = S.Contacts.Values.Where(c => !c.Established && !c.AskedBy(Id)).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
-        var contactsSent = S.Contacts.Values.Where(c => !c.Established && c.AskedBy(Id)).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
+        var debts = (S.Debts ?? Enumerable.Empty<KeyValuePair<string, decimal>>()).Where(d => d.Value > 0).Select(d => new DebtView(d.Key, d.Value)).ToList();
+        var contacts = contactRecords.Where(c => c.Established).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
+        var contactsReceived = contactRecords.Where(c => !c.Established && !c.AskedBy(Id)).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
+        var contactsSent = contactRecords.Where(c => !c.Established && c.AskedBy(Id)).Select(c => c.Other(Id)).Order(StringComparer.Ordinal).ToList();
         return new MemberView(Id, S.CommunityId!, S.Profile, status, reason, guarantors, wards, received, sent,
-            S.Account.View(), holds, debts, S.Account.RecentEntries.ToList(), Enumerable.Reverse(S.Deals).ToList(),
-            contacts, contactsReceived, contactsSent, Enumerable.Reverse(S.Cases).ToList(),
-            Enumerable.Reverse(S.Cycles).ToList());
+            S.Account.View(), holds, debts, S.Account.RecentEntries.ToList(), Enumerable.Reverse(S.Deals ?? []).ToList(),
+            contacts, contactsReceived, contactsSent, Enumerable.Reverse(S.Cases ?? []).ToList(),
+            Enumerable.Reverse(S.Cycles ?? []).ToList());
     }
 
     private void EnsureRegistered()

@@ -18,6 +18,10 @@ public static class MembersMode
           --queries N           random IMemberGrain.Get calls measured afterwards (default 20000)
           --query-callers N     concurrent callers of the queries (default 100)
           --markdown FILE       also write the results as markdown
+          --json-storage        keep grain states in memory storage as Newtonsoft JSON (memory storage's default, as
+                                before); by default they are kept as the real silo stores them: Orleans serializer
+          --hold-seconds N      wait N seconds after the all-alive memory measurement and again before exiting
+                                (time for dotnet-gcdump collect -p PID; default 0)
 
         """;
 
@@ -32,16 +36,19 @@ public static class MembersMode
         var queries = args.Int("queries", 20_000, 1, 100_000_000);
         var queryCallers = args.Int("query-callers", 100, 1, 100_000);
         var markdown = args.String("markdown");
+        var holdSeconds = args.Int("hold-seconds", 0, 0, 86_400);
+        var jsonStorage = args.Flag("json-storage");
         args.EnsureAllRead();
 
         var machine = new Table("machine", "value");
         foreach (var (name, value) in Machine.Describe()) machine.Add(name, value);
+        machine.Add("grain storage", jsonStorage ? "memory, Newtonsoft JSON (--json-storage)" : "memory, Orleans serializer (as the real silo)");
         Console.WriteLine(machine.ToText());
 
         var results = new Table("figure", "value", "notes");
         var memory = new Table("memory", "total", "per member");
         var activations = new Table("activations after creation", "count", "per member");
-        await using var silo = await BenchmarkSilo.StartAsync();
+        await using var silo = await BenchmarkSilo.StartAsync(orleansStorageSerializer: !jsonStorage);
         var (heap0, ws0) = MeasureMemory();
 
         var community = new BenchCommunity(silo.Grains, "mc");
@@ -65,6 +72,7 @@ public static class MembersMode
         var (heap1, ws1) = MeasureMemory();
         memory.Add("GC heap after full GC (all activations alive)", Bytes(heap1 - heap0), Bytes((heap1 - heap0) / (double)count));
         memory.Add("working set (all activations alive)", Bytes(ws1 - ws0), Bytes((ws1 - ws0) / (double)count));
+        await HoldAsync(holdSeconds, "all activations alive");
         // The in-memory journal store keeps every journal entry (in production they are rows of an Azure table, not
         // silo memory): count them and measure what such entries take on the heap.
         long journalEntries = 0;
@@ -73,12 +81,14 @@ public static class MembersMode
         for (var p = 0; p < JournalPartitions.Count; p++)
         {
             var chain = JournalPartitions.KeyOf(community.Id, p);
-            journalEntries += (await store.ReadHeadAsync(chain)).LocalSeq;
-            journalSample ??= (await store.ReadAsync(chain, 0, 1)).FirstOrDefault();
+            var head = await store.ReadHeadAsync(chain);
+            journalEntries += head.LocalSeq;
+            // The chain's last entry: a member's guarantee record, as most entries are (the first are the founders' deposits).
+            journalSample ??= (await store.ReadAsync(chain, head.LocalSeq - 1, 1)).FirstOrDefault();
         }
         if (journalSample is not null)
         {
-            var perEntry = BytesPerCopy(journalSample, 20_000);
+            var perEntry = BytesPerStoredEntry(journalSample, 20_000);
             memory.Add($"of which {journalEntries:N0} journal entries in the in-memory journal store (estimate)",
                 Bytes(perEntry * journalEntries), Bytes(perEntry * journalEntries / count));
         }
@@ -137,24 +147,48 @@ public static class MembersMode
             await File.WriteAllTextAsync(markdown, md.ToString());
             Console.WriteLine($"Markdown written to {markdown}.");
         }
+        await HoldAsync(holdSeconds, "idle activations collected");
         return 0;
     }
 
-    /// <summary>Heap bytes taken by a copy of a journal entry (its strings copied too), measured on <paramref name="copies"/> copies.</summary>
-    private static double BytesPerCopy(JournalEntry entry, int copies)
+    private static async Task HoldAsync(int seconds, string what)
+    {
+        if (seconds <= 0) return;
+        Console.WriteLine($"Holding {seconds} s ({what}): dotnet-gcdump collect -p {Environment.ProcessId}");
+        await Task.Delay(TimeSpan.FromSeconds(seconds));
+    }
+
+    /// <summary>Heap bytes one more entry like <paramref name="entry"/> takes in a <see cref="Journal.MemoryJournalStore"/>
+    /// (each with its own copy of the source id and the data, the kind shared as the grains share it), measured by
+    /// appending <paramref name="copies"/> of them to a new store.</summary>
+    private static double BytesPerStoredEntry(JournalEntry entry, int copies)
     {
         var before = GC.GetTotalMemory(forceFullCollection: true);
-        var list = new List<JournalEntry>(copies);
-        var listBytes = GC.GetTotalMemory(forceFullCollection: true) - before;
-        for (var i = 0; i < copies; i++)
-            list.Add(entry with
-            {
-                SourceId = new string(entry.SourceId.AsSpan()), Kind = new string(entry.Kind.AsSpan()), Data = new string(entry.Data.AsSpan()),
-                PreviousHash = new string(entry.PreviousHash.AsSpan()), Hash = new string(entry.Hash.AsSpan()),
-            });
+        var scratch = FillScratchStore(entry, copies);
         var after = GC.GetTotalMemory(forceFullCollection: true);
-        GC.KeepAlive(list);
-        return (after - before - listBytes) / (double)copies + 8; // + the reference in the store's list
+        GC.KeepAlive(scratch);
+        return (after - before) / (double)copies;
+    }
+
+    /// <summary>Not inlined, so nothing but the store outlives it (the records and linked entries are garbage after).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Journal.MemoryJournalStore FillScratchStore(JournalEntry entry, int copies)
+    {
+        var scratch = new Journal.MemoryJournalStore();
+        var head = Journal.JournalHead.Empty;
+        var batch = scratch.MaxEntriesPerAppend - 1;
+        for (var first = 1; first <= copies; first += batch)
+        {
+            var records = Enumerable.Range(first, Math.Min(batch, copies - first + 1))
+                .Select(i => new JournalRecord(new string(entry.SourceId.AsSpan()), i, entry.Kind, new string(entry.Data.AsSpan()), entry.At))
+                .ToList();
+            var entries = Journal.JournalChain.Link(entry.Partition, head.LocalSeq, head.Hash, records);
+            var next = new Journal.JournalHead(entries[^1].LocalSeq, entries[^1].Hash);
+            // The memory store completes synchronously.
+            scratch.AppendAsync("scratch", head, entries, next, new Dictionary<string, long>()).GetAwaiter().GetResult();
+            head = next;
+        }
+        return scratch;
     }
 
     private static (long Heap, long WorkingSet) MeasureMemory()

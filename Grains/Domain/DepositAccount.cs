@@ -40,22 +40,26 @@ public sealed class DepositAccount
     [Id(2)] public decimal Withdrawn { get; set; }
     [Id(3)] public decimal TransferredIn { get; set; }
     [Id(4)] public decimal TransferredOut { get; set; }
-    [Id(5)] public Dictionary<string, HoldRecord> Holds { get; set; } = new(StringComparer.Ordinal);
-    /// <summary>Hold ids released or voided, with when: a late Hold with one of them is refused.</summary>
-    [Id(6)] public Dictionary<string, DateTimeOffset> ClosedHolds { get; set; } = new(StringComparer.Ordinal);
-    [Id(7)] public Dictionary<string, OperationRecord> Operations { get; set; } = new(StringComparer.Ordinal);
+    // The three dictionaries below are null until their first entry: most members never hold, and an empty
+    // dictionary per member is memory for nothing (states stored with them empty read back as empty; both mean none).
+    /// <summary>Holds in place, by hold id (null when none was ever placed).</summary>
+    [Id(5)] public Dictionary<string, HoldRecord>? Holds { get; set; }
+    /// <summary>Hold ids released or voided, with when: a late Hold with one of them is refused (null when none).</summary>
+    [Id(6)] public Dictionary<string, DateTimeOffset>? ClosedHolds { get; set; }
+    /// <summary>Operation ids remembered for idempotency (null when none).</summary>
+    [Id(7)] public Dictionary<string, OperationRecord>? Operations { get; set; }
     [Id(8)] public List<LedgerEntry> RecentEntries { get; set; } = [];
     /// <summary>Counts changes, so a caller can tell whether a command did anything (a repeat does not).</summary>
     [Id(9)] public long Version { get; set; }
 
-    public decimal Held => Holds.Values.Sum(h => h.Amount);
+    public decimal Held => Holds?.Values.Sum(h => h.Amount) ?? 0m;
     public decimal Free => Balance - Held;
 
     public AccountView View() => new(Balance, Held, Deposited, Withdrawn, TransferredIn, TransferredOut);
 
     /// <summary>The sum of this member's holds that count against its limit for <paramref name="wardId"/>.</summary>
     public decimal HeldForWard(string wardId) =>
-        Holds.Values.Where(h => h.ViaWardId == wardId).Sum(h => h.Amount);
+        Holds?.Values.Where(h => h.ViaWardId == wardId).Sum(h => h.Amount) ?? 0m;
 
     public AccountView Deposit(string operationId, decimal amount, DateTimeOffset now)
     {
@@ -87,13 +91,13 @@ public sealed class DepositAccount
     {
         Ids.ValidateOperationId(command.HoldId);
         Money.Validate(command.Amount);
-        if (Holds.TryGetValue(command.HoldId, out var existing))
+        if (Holds is not null && Holds.TryGetValue(command.HoldId, out var existing))
         {
             if (existing.Amount != command.Amount || existing.DealId != command.DealId)
                 throw GuaranteeException.Conflict("operation-id-reused", $"Hold {command.HoldId} already exists with other terms.");
             return View();
         }
-        if (ClosedHolds.ContainsKey(command.HoldId))
+        if (ClosedHolds is not null && ClosedHolds.ContainsKey(command.HoldId))
             throw GuaranteeException.Conflict("hold-closed", $"Hold {command.HoldId} was already released or voided; it cannot be placed again.");
         if (command.Amount > Free)
             throw GuaranteeException.Conflict("insufficient-funds",
@@ -107,7 +111,7 @@ public sealed class DepositAccount
                 throw GuaranteeException.Conflict("guarantee-limit-exceeded",
                     $"Holding {command.Amount:0.00} for {ward} would exceed the guarantee limit {limit:0.00} ({used:0.00} already held).");
         }
-        Holds[command.HoldId] = new HoldRecord
+        (Holds ??= new(StringComparer.Ordinal))[command.HoldId] = new HoldRecord
         {
             DealId = command.DealId, Amount = command.Amount, ForPartyId = command.ForPartyId,
             ViaWardId = command.ViaWardId, At = now,
@@ -118,15 +122,15 @@ public sealed class DepositAccount
 
     public AccountView Release(string holdId, DateTimeOffset now)
     {
-        if (Holds.Remove(holdId, out var hold))
+        if (Holds is not null && Holds.Remove(holdId, out var hold))
         {
-            ClosedHolds[holdId] = now;
+            (ClosedHolds ??= new(StringComparer.Ordinal))[holdId] = now;
             Entry(holdId, "release", hold.Amount, hold.DealId, now);
             Trim();
         }
-        else if (!ClosedHolds.ContainsKey(holdId))
+        else if (ClosedHolds is null || !ClosedHolds.ContainsKey(holdId))
         {
-            ClosedHolds[holdId] = now; // voided: a Hold still in flight for this id will be refused
+            (ClosedHolds ??= new(StringComparer.Ordinal))[holdId] = now; // voided: a Hold still in flight for this id will be refused
             Version++;
             Trim();
         }
@@ -141,7 +145,7 @@ public sealed class DepositAccount
         if (Repeat(transferId, "transfer-out", amount, toMemberId) is { } first) return first;
         if (fromHoldId is not null)
         {
-            if (!Holds.TryGetValue(fromHoldId, out var hold))
+            if (Holds is null || !Holds.TryGetValue(fromHoldId, out var hold))
                 throw GuaranteeException.Conflict("hold-not-found", $"Hold {fromHoldId} is not held; nothing can be paid from it.");
             if (amount > hold.Amount)
                 throw GuaranteeException.Conflict("insufficient-funds", $"Hold {fromHoldId} has only {hold.Amount:0.00}; cannot pay {amount:0.00} from it.");
@@ -149,7 +153,7 @@ public sealed class DepositAccount
             if (hold.Amount == 0)
             {
                 Holds.Remove(fromHoldId);
-                ClosedHolds[fromHoldId] = now;
+                (ClosedHolds ??= new(StringComparer.Ordinal))[fromHoldId] = now;
             }
         }
         else if (amount > Free)
@@ -173,7 +177,7 @@ public sealed class DepositAccount
 
     private AccountView? Repeat(string operationId, string kind, decimal amount, string? reference)
     {
-        if (!Operations.TryGetValue(operationId, out var first)) return null;
+        if (Operations is null || !Operations.TryGetValue(operationId, out var first)) return null;
         if (first.Kind != kind || first.Amount != amount || first.Reference != reference)
             throw GuaranteeException.Conflict("operation-id-reused",
                 $"Operation id '{operationId}' was already used for a {first.Kind} of {first.Amount:0.00}; use a new operation id.");
@@ -183,7 +187,7 @@ public sealed class DepositAccount
     private AccountView Record(string operationId, string kind, decimal amount, string? reference, DateTimeOffset now)
     {
         var result = View();
-        Operations[operationId] = new OperationRecord { Kind = kind, Amount = amount, Reference = reference, At = now, Result = result };
+        (Operations ??= new(StringComparer.Ordinal))[operationId] = new OperationRecord { Kind = kind, Amount = amount, Reference = reference, At = now, Result = result };
         Entry(operationId, kind, amount, reference, now);
         Trim();
         return result;
@@ -199,10 +203,10 @@ public sealed class DepositAccount
     /// <summary>Forgets the oldest operation ids and closed hold ids beyond the remembered number.</summary>
     private void Trim()
     {
-        if (Operations.Count > RememberedOperations)
+        if (Operations is { Count: > RememberedOperations })
             foreach (var key in Operations.OrderBy(o => o.Value.At).Take(Operations.Count - RememberedOperations).Select(o => o.Key).ToList())
                 Operations.Remove(key);
-        if (ClosedHolds.Count > RememberedOperations)
+        if (ClosedHolds is { Count: > RememberedOperations })
             foreach (var key in ClosedHolds.OrderBy(o => o.Value).Take(ClosedHolds.Count - RememberedOperations).Select(o => o.Key).ToList())
                 ClosedHolds.Remove(key);
     }

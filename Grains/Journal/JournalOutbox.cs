@@ -61,6 +61,7 @@ public sealed class JournalDelivery(IGrainBase grain, IGrainFactory grains, stri
                 var upTo = piece[^1].SourceSeq;
                 outbox().Pending.RemoveAll(r => r.SourceSeq <= upTo);
             }
+            outbox().Pending.TrimExcess(); // empty: drops the array, so an idle grain keeps none
             _retry?.Dispose();
             _retry = null;
         }

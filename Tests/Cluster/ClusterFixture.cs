@@ -2,6 +2,8 @@ using OrleansGuarantee.Journal;
 using System.Collections.Concurrent;
 using Microsoft.Extensions.DependencyInjection;
 using Orleans.Configuration;
+using Orleans.Serialization;
+using Orleans.Storage;
 using Orleans.TestingHost;
 using OrleansGuarantee.Infrastructure;
 
@@ -42,7 +44,11 @@ public sealed class ClusterFixture : IAsyncLifetime
         var builder = new InProcessTestClusterBuilder(1);
         builder.ConfigureSilo((_, silo) =>
         {
-            silo.AddMemoryGrainStorage(StorageNames.Store);
+            // Grain state is stored as the real silo stores it (Silo/Program.cs): with the Orleans serializer, which
+            // gives back exactly what was written (memory storage's default, Newtonsoft JSON, reads a stored 300m
+            // back as 300.0m, so an answer repeated by a reactivated grain would print differently).
+            silo.AddMemoryGrainStorage(StorageNames.Store, options => options.Configure<Serializer>((o, serializer) =>
+                o.GrainStorageSerializer = new OrleansGrainStorageSerializer(serializer)));
             silo.AddMemoryGrainStorage("PubSubStore");
             silo.AddMemoryStreams(CycleStreams.Provider);
             silo.UseInMemoryReminderService();
