@@ -54,10 +54,27 @@ public sealed class SynergyCycleTests(ClusterFixture fixture)
 
     private async Task<CycleView> DesignJoinStartAsync(House h)
     {
+        await DesignAndJoinAsync(h);
+        return await Cycle(h).Start(h.Organizer);
+    }
+
+    /// <summary>A house without spares whose cycle is designed and joined by every stage member, not started.</summary>
+    private async Task<House> RecruitedHouseAsync()
+    {
+        var h = await HouseAsync(spares: 0);
+        await DesignAndJoinAsync(h);
+        return h;
+    }
+
+    /// <summary>The deal the cycle opens first: stage 1's first run.</summary>
+    private static string FirstStageDealId(House h) => DealIds.For(h.StageMembers[0], $"{h.CycleId}:s0:r1");
+
+    /// <summary>Designs the house's cycle and has every stage member join it: recruited, not started.</summary>
+    private async Task DesignAndJoinAsync(House h)
+    {
         var designed = await Cycle(h).Design(Design(h));
         Assert.Equal(CycleState.Recruiting, designed.State);
         for (var i = 0; i < Roles.Length; i++) await Cycle(h).Join(i, h.StageMembers[i]);
-        return await Cycle(h).Start(h.Organizer);
     }
 
     private static async Task<CycleView> WaitAsync(ISynergyCycleGrain cycle, Func<CycleView, bool> until, string what)
@@ -314,10 +331,8 @@ public sealed class SynergyCycleTests(ClusterFixture fixture)
     [Fact]
     public async Task A_stage_whose_covering_was_interrupted_runs_once_its_deal_recovers()
     {
-        var h = await HouseAsync(spares: 0);
-        await Cycle(h).Design(Design(h));
-        for (var i = 0; i < Roles.Length; i++) await Cycle(h).Join(i, h.StageMembers[i]);
-        var dealId = DealIds.For(h.StageMembers[0], $"{h.CycleId}:s0:r1");
+        var h = await RecruitedHouseAsync();
+        var dealId = FirstStageDealId(h);
         ClusterFixture.Faults.Arm(OrleansGuarantee.Infrastructure.FaultPoints.DealHoldPlacing, dealId);
         Assert.Equal("operation-interrupted", await Code(() => Cycle(h).Start(h.Organizer)));
 
@@ -335,9 +350,7 @@ public sealed class SynergyCycleTests(ClusterFixture fixture)
     [Fact]
     public async Task A_blocked_stage_whose_retried_covering_was_interrupted_follows_its_deal_even_once_it_is_settled()
     {
-        var h = await HouseAsync(spares: 0);
-        await Cycle(h).Design(Design(h));
-        for (var i = 0; i < Roles.Length; i++) await Cycle(h).Join(i, h.StageMembers[i]);
+        var h = await RecruitedHouseAsync();
         var (founder, mason) = (h.StageMembers[0], h.StageMembers[1]);
         // The mason (stage 1's consumer) loses its guarantor: stage 1's deal is proposed but waits for cover.
         await h.C.GuaranteeBetween(mason, h.C.Founders[0]).Withdraw(h.C.Founders[0], mason);
@@ -373,10 +386,8 @@ public sealed class SynergyCycleTests(ClusterFixture fixture)
         // The stage stored its deal id, then the proposal failed before the deal existed (a silo killed as the stage
         // opened: "failed to address message"). Reading the deal would answer "no deal" for ever; the cycle must propose
         // it again. (The fault suite's synergy cycle once waited for ever on such a deal.)
-        var h = await HouseAsync(spares: 0);
-        await Cycle(h).Design(Design(h));
-        for (var i = 0; i < Roles.Length; i++) await Cycle(h).Join(i, h.StageMembers[i]);
-        var dealId = DealIds.For(h.StageMembers[0], $"{h.CycleId}:s0:r1");
+        var h = await RecruitedHouseAsync();
+        var dealId = FirstStageDealId(h);
         ClusterFixture.Faults.Arm(FaultPoints.DealProposing, dealId, times: 1_000); // the cycle's reminder fails too, meanwhile
         await Assert.ThrowsAnyAsync<Exception>(() => Cycle(h).Start(h.Organizer));
         var stalled = await Cycle(h).Get();
@@ -398,9 +409,7 @@ public sealed class SynergyCycleTests(ClusterFixture fixture)
     {
         // The first Start stores "running", then the reminder table does not answer: the reminder that opens and follows
         // the stages is missing. Repeating Start (as a caller does after an error) must arm it, or the cycle never moves.
-        var h = await HouseAsync(spares: 0);
-        await Cycle(h).Design(Design(h));
-        for (var i = 0; i < Roles.Length; i++) await Cycle(h).Join(i, h.StageMembers[i]);
+        var h = await RecruitedHouseAsync();
         ClusterFixture.Faults.Arm(FaultPoints.ReminderArming, h.CycleId);
         await Assert.ThrowsAnyAsync<Exception>(() => Cycle(h).Start(h.Organizer));
         Assert.Equal(CycleState.Running, (await Cycle(h).Get()).State);
