@@ -327,15 +327,18 @@ start_silo() {
     SILO_PIDS[$n]=$STARTED_PID
 }
 
-wait_for_silo() {
-    local n="$1" i
+# wait_started LOG LINE PID SECONDS WHAT: waits until LOG has LINE; reports a failed start if PID dies or time runs out.
+wait_started() {
+    local log="$1" line="$2" pid="$3" seconds="$4" what="$5" i
     for ((i = 0; ; i++)); do
-        grep -q "Orleans Silo started" "${SILO_LOGS[$n]}" && break
-        alive "${SILO_PIDS[$n]}" || fail_start "${SILO_LOGS[$n]}" "Silo $n exited while starting."
-        (( i < 1800 )) || fail_start "${SILO_LOGS[$n]}" "Silo $n did not start within 180s."
+        grep -q "$line" "$log" && break
+        alive "$pid" || fail_start "$log" "$what exited while starting."
+        (( i < seconds * 10 )) || fail_start "$log" "$what did not start within ${seconds}s."
         sleep 0.1
     done
 }
+
+wait_for_silo() { wait_started "${SILO_LOGS[$1]}" "Orleans Silo started" "${SILO_PIDS[$1]}" 180 "Silo $1"; }
 
 # The first silo creates the tables; the others then start together and join it.
 start_silo 0
@@ -357,12 +360,7 @@ start_background "$WEB_LOG" env ASPNETCORE_ENVIRONMENT="${ASPNETCORE_ENVIRONMENT
     --Storage:ConnectionString "$CONNECTION_STRING"
 WEB_PID=$STARTED_PID
 
-for ((i = 0; ; i++)); do
-    grep -q "Now listening on" "$WEB_LOG" && break
-    alive "$WEB_PID" || fail_start "$WEB_LOG" "The front door exited while starting."
-    (( i < 1200 )) || fail_start "$WEB_LOG" "The front door did not start within 120s."
-    sleep 0.1
-done
+wait_started "$WEB_LOG" "Now listening on" "$WEB_PID" 120 "The front door"
 # A key generated on this first run is printed once, in the front door's log: show it here.
 if grep -q "A new operator key was generated" "$WEB_LOG"; then
     sed -n '/====/,/====/p' "$WEB_LOG"

@@ -56,6 +56,14 @@ public static class Machine
         ];
     }
 
+    /// <summary>The machine as a table (header <paramref name="valueHeader"/>), with the run's own rows after it.</summary>
+    public static Table AsTable(string valueHeader, params (string Name, string Value)[] more)
+    {
+        var table = new Table("machine", valueHeader);
+        foreach (var (name, value) in Describe().Concat(more)) table.Add(name, value);
+        return table;
+    }
+
     /// <summary>The 1-, 5- and 15-minute load averages (Linux): how much other work shared the cores.</summary>
     public static string LoadAverages()
     {

@@ -231,9 +231,7 @@ public static class NavigatorBenchmark
         (int Min, int Median, int P99, int Max, int Hubs100) degrees, SeedReport seed, List<Phase> phases,
         TimeSpan coldProposals, LatencySample warmProposals, int proposals, string lengths, Table anatomy, string loadAtStart)
     {
-        var machine = new Table("machine", "");
-        foreach (var (name, value) in Machine.Describe()) machine.Add(name, value);
-        machine.Add("load average (1 / 5 / 15 min), start → end", $"{loadAtStart} → {Machine.LoadAverages()}");
+        var machine = Machine.AsTable("", ("load average (1 / 5 / 15 min), start → end", $"{loadAtStart} → {Machine.LoadAverages()}"));
 
         var community = new Table("community", "");
         community.Add("members", $"{model.Members:N0} (+3 founders)");

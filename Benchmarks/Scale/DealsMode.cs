@@ -50,9 +50,8 @@ public static class DealsMode
         var markdown = args.String("markdown");
         args.EnsureAllRead();
 
-        var machine = new Table("machine", "value");
-        foreach (var (name, value) in Machine.Describe()) machine.Add(name, value);
-        machine.Add("memory storage serializer", orleansSerializer ? "Orleans (as the real silo's table storage)" : "JSON (memory storage default)");
+        var machine = Machine.AsTable("value",
+            ("memory storage serializer", orleansSerializer ? "Orleans (as the real silo's table storage)" : "JSON (memory storage default)"));
         Console.WriteLine(machine.ToText());
 
         var results = new Table("figure", "value", "notes");

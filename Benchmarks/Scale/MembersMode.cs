@@ -40,9 +40,8 @@ public static class MembersMode
         var jsonStorage = args.Flag("json-storage");
         args.EnsureAllRead();
 
-        var machine = new Table("machine", "value");
-        foreach (var (name, value) in Machine.Describe()) machine.Add(name, value);
-        machine.Add("grain storage", jsonStorage ? "memory, Newtonsoft JSON (--json-storage)" : "memory, Orleans serializer (as the real silo)");
+        var machine = Machine.AsTable("value",
+            ("grain storage", jsonStorage ? "memory, Newtonsoft JSON (--json-storage)" : "memory, Orleans serializer (as the real silo)"));
         Console.WriteLine(machine.ToText());
 
         var results = new Table("figure", "value", "notes");
