@@ -114,11 +114,14 @@ public sealed class RecoveryTests(ClusterFixture fixture)
         var (c, provider, consumer, deal) = await ProposedDealAsync();
         var parties = new[] { provider, consumer, c.Founders[0], c.Founders[1] };
         Faults.Arm(FaultPoints.DealAcceptPlanned, deal.Id);
+        // Until the "crash" below, every hold fails, so a tick (every 2 s) cannot finish the steps early.
+        Faults.Arm(FaultPoints.DealHoldPlacing, deal.Id, times: int.MaxValue);
         await Assert.ThrowsAnyAsync<Exception>(() => c.Deal(deal.Id).Accept(consumer));
         // The pending steps are stored with a book entry; then the deal's silo "crashes" and so does the book's.
         Assert.NotNull(await BookTicketAsync(c.Deal(deal.Id), Grains));
         await fixture.Cluster.DeactivateAsync(c.Deal(deal.Id));
         await fixture.Cluster.DeactivateAsync(BookOf(c.Deal(deal.Id), Grains));
+        Faults.Disarm(FaultPoints.DealHoldPlacing, deal.Id);
 
         // Only the members are read (that does not wake the deal): the book's tick must.
         await WaitUntilAsync(async () => await c.HeldByAsync(parties) == 200m, "the cover is held");
