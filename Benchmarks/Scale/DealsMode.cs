@@ -102,7 +102,7 @@ public static class DealsMode
             Console.WriteLine($"Open loop: {rate:N1} lifecycles/s for {latencySeconds} s ({fraction:P0} of the measured rate)...");
             var accept = new LatencySample();
             var whole = new LatencySample();
-            long openErrors = 0;
+            var openErrors = new ErrorTally();
             var lag = await Load.OpenLoopAsync(rate, TimeSpan.FromSeconds(latencySeconds), async (n, due, clock) =>
             {
                 try
@@ -119,9 +119,9 @@ public static class DealsMode
                     await deal.Confirm(consumer);
                     whole.Add((clock.Elapsed - due).TotalMilliseconds);
                 }
-                catch (Exception)
+                catch (Exception ex)
                 {
-                    Interlocked.Increment(ref openErrors);
+                    openErrors.Add(ex);
                 }
             });
             latencyTable.Add("rate (lifecycles/s)", $"{Format.Number(rate, "N1")} ({fraction:P0} of {Format.Number(dealsPerSecond, "N1")})");
@@ -129,7 +129,7 @@ public static class DealsMode
             latencyTable.Add("acceptance p50 / p99 / max (ms)", $"{Format.Ms(accept.Percentile(50))} / {Format.Ms(accept.Percentile(99))} / {Format.Ms(accept.Max)}");
             latencyTable.Add("whole lifecycle from its scheduled start p50 / p99 (ms)", $"{Format.Ms(whole.Percentile(50))} / {Format.Ms(whole.Percentile(99))}");
             latencyTable.Add("worst start behind schedule (ms)", Format.Ms(lag));
-            latencyTable.Add("errors", Format.Number(openErrors));
+            latencyTable.Add("errors", openErrors.ToString());
             results.Add("(e) acceptance latency, open loop", $"p50 {Format.Ms(accept.Percentile(50))} ms, p99 {Format.Ms(accept.Percentile(99))} ms",
                 $"{Format.Number(rate, "N1")} lifecycles/s scheduled ({fraction:P0} of (b))");
         }

@@ -1,6 +1,30 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
 
 namespace OrleansGuarantee.Benchmarks.Scale;
+
+/// <summary>Failed operations counted by what failed them (the refusal's code, or the exception's type), so a run with
+/// errors says which: "203 (TimeoutException 150, operation-interrupted 53)".</summary>
+public sealed class ErrorTally
+{
+    private readonly ConcurrentDictionary<string, long> _kinds = new(StringComparer.Ordinal);
+    private long _count;
+
+    public long Count => Interlocked.Read(ref _count);
+
+    public void Add(Exception error)
+    {
+        Interlocked.Increment(ref _count);
+        var kind = error is GuaranteeException g ? g.Code : error.GetType().Name;
+        _kinds.AddOrUpdate(kind, 1, (_, n) => n + 1);
+    }
+
+    public override string ToString() => Count == 0
+        ? "0"
+        : string.Create(CultureInfo.InvariantCulture,
+            $"{Count:N0} ({string.Join(", ", _kinds.OrderByDescending(k => k.Value).ThenBy(k => k.Key, StringComparer.Ordinal).Select(k => $"{k.Key} {k.Value:N0}"))})");
+}
 
 /// <summary>Closed-loop and open-loop drivers shared by the scale modes.</summary>
 public static class Load
@@ -10,12 +34,13 @@ public static class Load
     /// inside the measured window (after <paramref name="warmup"/>) count. Returns operations per second and latencies.
     /// </summary>
     /// <remarks>Completed counts every operation that ended, warm-up and the tail after the window included.</remarks>
-    public static async Task<(double PerSecond, LatencySample Latency, long Errors, long Completed)> ClosedLoopAsync(
+    public static async Task<(double PerSecond, LatencySample Latency, ErrorTally Errors, long Completed)> ClosedLoopAsync(
         int callers, TimeSpan warmup, TimeSpan measure, Func<int, long, Task> operation)
     {
         var clock = Stopwatch.StartNew();
         var end = warmup + measure;
-        long counted = 0, errors = 0, sequence = 0, completed = 0;
+        long counted = 0, sequence = 0, completed = 0;
+        var errors = new ErrorTally();
         var latency = new LatencySample();
         var loops = Enumerable.Range(0, callers).Select(caller => Task.Run(async () =>
         {
@@ -26,9 +51,9 @@ public static class Load
                 {
                     await operation(caller, Interlocked.Increment(ref sequence));
                 }
-                catch (Exception)
+                catch (Exception ex)
                 {
-                    Interlocked.Increment(ref errors);
+                    errors.Add(ex);
                     continue;
                 }
                 var done = clock.Elapsed;
