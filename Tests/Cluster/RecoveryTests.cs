@@ -58,8 +58,11 @@ public sealed class RecoveryTests(ClusterFixture fixture)
         Faults.Arm(FaultPoints.DealHoldPlacing, deal.Id);
         var ex = await Assert.ThrowsAsync<GuaranteeException>(() => c.Deal(deal.Id).Accept(consumer));
         Assert.Equal(("operation-interrupted", ErrorKind.Interrupted), (ex.Code, ex.Kind));
+        // Until the check, every retry fails too: a recovery book tick (every 2 s) must not finish the holds before it.
+        Faults.Arm(FaultPoints.DealHoldPlacing, deal.Id, times: int.MaxValue);
         var heldBefore = await c.HeldByAsync(provider, consumer, c.Founders[0], c.Founders[1]);
         Assert.InRange(heldBefore, 0.01m, 199.99m); // some holds placed, one not
+        Faults.Disarm(FaultPoints.DealHoldPlacing, deal.Id);
         var recovered = await CrashAndReadAsync(c, deal.Id);
         Assert.Equal(DealState.Accepted, recovered.State);
         await AssertHoldsMatchCoverAsync(c, recovered, provider, consumer, c.Founders[0], c.Founders[1]);
@@ -71,10 +74,13 @@ public sealed class RecoveryTests(ClusterFixture fixture)
         var (c, provider, consumer, deal) = await ProposedDealAsync();
         Faults.Arm(FaultPoints.DealHoldPlacing, deal.Id);
         await Assert.ThrowsAsync<GuaranteeException>(() => c.Deal(deal.Id).Accept(consumer));
-        // The interrupted deal dropped its own activation; nothing calls it from here on.
+        // The interrupted deal dropped its own activation; nothing calls it from here on. Until the check, the book's
+        // ticks fail as well, so they cannot finish the holds before it.
+        Faults.Arm(FaultPoints.DealHoldPlacing, deal.Id, times: int.MaxValue);
         var parties = new[] { provider, consumer, c.Founders[0], c.Founders[1] };
         var held = await c.HeldByAsync(parties);
         Assert.InRange(held, 0.01m, 199.99m); // one hold is missing
+        Faults.Disarm(FaultPoints.DealHoldPlacing, deal.Id);
 
         // Only the members are read (that does not wake the deal): the reminder must do it.
         var deadline = DateTime.UtcNow.AddSeconds(30);
