@@ -1,14 +1,22 @@
+using OrleansGuarantee.Infrastructure;
+
 namespace OrleansGuarantee;
 
 [GenerateSerializer, Alias("og.MemberDirectoryState")]
 public sealed class MemberDirectoryState
 {
-    /// <summary>The members of this partition. Written only when a member joins or is removed.</summary>
+    /// <summary>The members of this partition as an older version stored them, in this one entity; moved to the
+    /// pages (<see cref="IMemberDirectoryPageGrain"/>) when the partition activates, then empty.</summary>
     [Id(0)] public HashSet<string> Members { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The pages that may hold members (bit n: page n), so an activation reads only those. A bit is stored
+    /// before its page is first written, and never cleared.</summary>
+    [Id(1)] public int Pages { get; set; }
 }
 
 /// <summary>
-/// One partition of a community's member directory. It stores only which members it has; their status
+/// One partition of a community's member directory. It stores only which members it has, split over pages
+/// (<see cref="IMemberDirectoryPageGrain"/>, so no stored list outgrows one table entity); their status
 /// and account totals are kept in memory from the members' reports, and asked of the members again when
 /// the partition activates (or on request), so a report costs no storage write.
 /// <para>For the navigator (rules 21-22) it also keeps, in step with every report, the indexes a query would
@@ -24,6 +32,9 @@ public sealed class MemberDirectoryGrain(
     private const int RefreshConcurrency = 256;
 
     private readonly Dictionary<string, MemberSummary> _summaries = new(StringComparer.Ordinal);
+    /// <summary>The partition's members, read from its pages once per activation (<see cref="EnsureLoadedAsync"/>).</summary>
+    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private Task? _loading;
     private bool _needsRefresh;
     private Task? _refreshing;
 
@@ -42,23 +53,24 @@ public sealed class MemberDirectoryGrain(
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        _needsRefresh = state.State.Members.Count > 0;
+        _needsRefresh = state.State.Pages != 0 || state.State.Members.Count > 0;
         return base.OnActivateAsync(cancellationToken);
     }
 
     public async Task Report(MemberSummary summary)
     {
         ArgumentNullException.ThrowIfNull(summary);
+        await EnsureLoadedAsync();
         Keep(summary);
-        if (state.State.Members.Add(summary.MemberId))
+        if (_ids.Add(summary.MemberId))
         {
             try
             {
-                await state.WriteStateAsync();
+                await AddToPagesAsync([summary.MemberId]);
             }
             catch
             {
-                state.State.Members.Remove(summary.MemberId);
+                _ids.Remove(summary.MemberId);
                 Forget(summary.MemberId);
                 throw;
             }
@@ -71,8 +83,9 @@ public sealed class MemberDirectoryGrain(
 
     public async Task Remove(string memberId)
     {
+        await EnsureLoadedAsync();
         Forget(memberId);
-        if (state.State.Members.Remove(memberId)) await state.WriteStateAsync();
+        if (_ids.Remove(memberId)) await Page(MemberDirectory.PageOf(memberId)).Remove([memberId]);
     }
 
     public async Task<DirectoryTotals> GetTotals(bool refresh)
@@ -94,8 +107,11 @@ public sealed class MemberDirectoryGrain(
         return new DirectoryTotals(counts, deposited, withdrawn, balances, held, transferredIn, transferredOut);
     }
 
-    public Task<IReadOnlyList<string>> ListMembers() =>
-        Task.FromResult<IReadOnlyList<string>>(state.State.Members.Order(StringComparer.Ordinal).ToList());
+    public async Task<IReadOnlyList<string>> ListMembers()
+    {
+        await EnsureLoadedAsync();
+        return _ids.Order(StringComparer.Ordinal).ToList();
+    }
 
     public async Task<ContactLists> GetNeighbors(IReadOnlyList<string> memberIds)
     {
@@ -212,11 +228,53 @@ public sealed class MemberDirectoryGrain(
         }
     }
 
+    private IMemberDirectoryPageGrain Page(int page) =>
+        GrainFactory.GetGrain<IMemberDirectoryPageGrain>(MemberDirectory.PageKeyOf(this.GetPrimaryKeyString(), page));
+
+    /// <summary>Reads the partition's members from its pages, once per activation; interleaved callers share it. A list
+    /// stored by an older version in the partition's own entity is moved to the pages first.</summary>
+    private Task EnsureLoadedAsync()
+    {
+        if (_loading is { IsCompletedSuccessfully: true }) return Task.CompletedTask;
+        if (_loading is { IsCompleted: true }) _loading = null; // failed: the next caller tries again
+        return _loading ??= LoadAsync();
+
+        async Task LoadAsync()
+        {
+            await Task.Yield(); // _loading is set before the first await inside, so interleaved callers share it
+            if (state.State.Members.Count > 0)
+            {
+                // Each step is idempotent, and the old list stays stored until the pages hold it: a crash repeats it.
+                await AddToPagesAsync(state.State.Members.ToList());
+                state.State.Members.Clear();
+                await state.PersistAsync(this);
+            }
+            var pages = Enumerable.Range(0, MemberDirectory.PagesPerPartition).Where(p => (state.State.Pages & (1 << p)) != 0);
+            var lists = await Task.WhenAll(pages.Select(p => Page(p).List()));
+            foreach (var id in lists.SelectMany(l => l)) _ids.Add(id);
+        }
+    }
+
+    /// <summary>Stores members on their pages; a page's bit is stored in the partition before the page is first written.</summary>
+    private async Task AddToPagesAsync(IReadOnlyList<string> memberIds)
+    {
+        var byPage = memberIds.GroupBy(MemberDirectory.PageOf).ToList();
+        var pages = byPage.Aggregate(state.State.Pages, (mask, g) => mask | (1 << g.Key));
+        if (pages != state.State.Pages)
+        {
+            // After a failed write the stored state is read back: a bit not stored is written again on the next use.
+            state.State.Pages = pages;
+            await state.PersistAsync(this); // on failure it reads the stored state back (and its ETag)
+        }
+        await Task.WhenAll(byPage.Select(g => Page(g.Key).Add(g.ToList())));
+    }
+
     /// <summary>Asks every member of the partition for its current summary (members answer this interleaved).</summary>
     private async Task RefreshAsync()
     {
+        await EnsureLoadedAsync();
         var gone = new List<string>();
-        foreach (var chunk in state.State.Members.ToList().Chunk(RefreshConcurrency))
+        foreach (var chunk in _ids.ToList().Chunk(RefreshConcurrency))
         {
             var answers = await Task.WhenAll(chunk.Select(async id =>
             {
@@ -231,10 +289,10 @@ public sealed class MemberDirectoryGrain(
         {
             foreach (var id in gone)
             {
-                state.State.Members.Remove(id);
+                _ids.Remove(id);
                 Forget(id);
             }
-            await state.WriteStateAsync();
+            await Task.WhenAll(gone.GroupBy(MemberDirectory.PageOf).Select(g => Page(g.Key).Remove(g.ToList())));
         }
         _needsRefresh = false;
     }

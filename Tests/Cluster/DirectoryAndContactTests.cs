@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Orleans.Storage;
+
 namespace OrleansGuarantee.Tests.Cluster;
 
 /// <summary>The partitioned member directory (counts and ledger totals) and mutual contacts.</summary>
@@ -15,6 +18,72 @@ public sealed class DirectoryAndContactTests(ClusterFixture fixture)
         var used = Enumerable.Range(0, 10_000).Select(i => MemberDirectory.PartitionOf($"member-{i}")).GroupBy(p => p).ToList();
         Assert.Equal(MemberDirectory.Partitions, used.Count);
         Assert.All(used, g => Assert.InRange(g.Count(), 100, 220)); // 10,000 / 64 = 156 on average
+    }
+
+    [Fact]
+    public void Pages_are_stable_and_spread_a_partitions_members()
+    {
+        var partition0 = Enumerable.Range(0, 200_000).Select(i => $"member-{i}").Where(id => MemberDirectory.PartitionOf(id) == 0).ToList();
+        var pages = partition0.GroupBy(MemberDirectory.PageOf).ToList();
+        Assert.Equal(MemberDirectory.PagesPerPartition, pages.Count);
+        var mean = partition0.Count / (double)MemberDirectory.PagesPerPartition; // about 195
+        Assert.All(pages, g => Assert.InRange(g.Count(), mean * 0.6, mean * 1.4));
+        Assert.Equal("c/3/5", MemberDirectory.PageKeyOf("c/3", 5));
+        Assert.Equal(MemberDirectory.PageKeyOf("c/3", MemberDirectory.PageOf("aigul")), MemberDirectory.PageKeyOf("c/3", "aigul"));
+    }
+
+    [Fact]
+    public async Task A_partition_lists_its_members_from_its_pages_after_it_is_reactivated()
+    {
+        var c = await TestCommunity.CreateAsync(Grains, founderDeposit: 1_000m);
+        var joined = new List<string>();
+        for (var i = 0; i < 40; i++) joined.Add(await c.SignUpAsync($"p{i}"));
+        var all = c.Founders.Concat(joined).ToList();
+        foreach (var group in all.GroupBy(m => MemberDirectory.KeyOf(c.Id, m)))
+        {
+            var partition = Grains.GetGrain<IMemberDirectoryGrain>(group.Key);
+            await fixture.Cluster.DeactivateAsync(partition);
+            Assert.Equal(group.Order(StringComparer.Ordinal), await partition.ListMembers());
+        }
+        // Each member is on exactly one page, the one its id names.
+        var onPages = new List<string>();
+        foreach (var partition in all.Select(m => MemberDirectory.KeyOf(c.Id, m)).Distinct())
+            for (var page = 0; page < MemberDirectory.PagesPerPartition; page++)
+                onPages.AddRange((await Grains.GetGrain<IMemberDirectoryPageGrain>(MemberDirectory.PageKeyOf(partition, page)).List())
+                    .Select(id => { Assert.Equal(page, MemberDirectory.PageOf(id)); return id; }));
+        Assert.Equal(all.Order(StringComparer.Ordinal), onPages.Order(StringComparer.Ordinal));
+        var totals = await Grains.GetGrain<ICommunityGrain>(c.Id).GetTotals(refresh: true);
+        Assert.Equal(all.Count, totals.MembersByStatus.Values.Sum());
+    }
+
+    [Fact]
+    public async Task A_partition_stored_by_the_older_version_in_one_entity_moves_its_members_to_the_pages()
+    {
+        var c = await TestCommunity.CreateAsync(Grains, founderDeposit: 1_000m);
+        // Members of one partition that the older version listed in the partition's own entity (the partition of a
+        // founder), written straight into the silo's storage next to what the partition stores now.
+        var key = MemberDirectory.KeyOf(c.Id, c.Founders[0]);
+        var legacy = Enumerable.Range(0, 100_000).Select(i => $"legacy-{i}").Where(id => MemberDirectory.KeyOf(c.Id, id) == key).Take(30).ToList();
+        var partition = Grains.GetGrain<IMemberDirectoryGrain>(key);
+        var current = await partition.ListMembers();
+        Assert.Contains(c.Founders[0], current);
+        await fixture.Cluster.DeactivateAsync(partition);
+        var storage = fixture.Cluster.Silos[0].ServiceProvider.GetRequiredKeyedService<IGrainStorage>(StorageNames.Store);
+        var stored = new GrainState<MemberDirectoryState>(new MemberDirectoryState());
+        await storage.ReadStateAsync("directory", partition.GetGrainId(), stored);
+        stored.State ??= new MemberDirectoryState();
+        stored.State.Members = new HashSet<string>(legacy, StringComparer.Ordinal);
+        await storage.WriteStateAsync("directory", partition.GetGrainId(), stored);
+
+        var expected = legacy.Concat(current).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, await partition.ListMembers());
+        await fixture.Cluster.DeactivateAsync(partition);
+        Assert.Equal(expected, await partition.ListMembers());
+        var after = new GrainState<MemberDirectoryState>(new MemberDirectoryState());
+        await storage.ReadStateAsync("directory", partition.GetGrainId(), after);
+        Assert.NotNull(after.State);
+        Assert.Empty(after.State.Members);
+        Assert.NotEqual(0, after.State.Pages);
     }
 
     [Fact]

@@ -77,4 +77,19 @@ public sealed class StoredStateSizeTests(Xunit.Abstractions.ITestOutputHelper ou
             $"A member state at its bounds serializes to {size:N0} bytes; Azure Table grain storage stores at most {AzureTableStateLimit:N0} " +
             "(kept below three quarters of it, for what is not bounded here: guarantees, contacts, profile, journal records not yet delivered).");
     }
+
+    [Fact]
+    public void A_directory_page_of_a_ten_million_member_community_with_the_longest_ids_fits_one_table_entity()
+    {
+        // 10,000,000 members over 64 partitions of 16 pages: 9,766 per page on average; 20% more for the fullest.
+        const int perPage = 10_000_000 / (MemberDirectory.Partitions * MemberDirectory.PagesPerPartition) * 12 / 10;
+        var page = new MemberDirectoryPageState { Members = new HashSet<string>(Enumerable.Range(0, perPage).Select(i => Id64("member", i)), StringComparer.Ordinal) };
+        var size = Serializer.SerializeToArray(page).Length;
+        output.WriteLine($"directory page with {perPage:N0} ids of 64 characters: {size:N0} bytes (limit {AzureTableStateLimit:N0})");
+        Assert.True(size <= AzureTableStateLimit, $"A directory page of {perPage:N0} of the longest ids serializes to {size:N0} bytes.");
+
+        // Why the pages: the same community's ids in one entity per partition, as an older version stored them.
+        var partition = new MemberDirectoryState { Members = new HashSet<string>(Enumerable.Range(0, perPage * MemberDirectory.PagesPerPartition).Select(i => Id64("member", i)), StringComparer.Ordinal) };
+        Assert.True(Serializer.SerializeToArray(partition).Length > AzureTableStateLimit);
+    }
 }
