@@ -10,36 +10,25 @@ public sealed class MemberDirectoryPageState
 public sealed class MemberDirectoryPageGrain(
     [PersistentState("directorypage", StorageNames.Store)] IPersistentState<MemberDirectoryPageState> state) : Grain, IMemberDirectoryPageGrain
 {
-    public async Task Add(IReadOnlyList<string> memberIds)
-    {
-        ArgumentNullException.ThrowIfNull(memberIds);
-        var added = memberIds.Where(state.State.Members.Add).ToList();
-        if (added.Count == 0) return;
-        try
-        {
-            await state.WriteStateAsync();
-        }
-        catch
-        {
-            // Not stored: the page stays as stored, and the caller (told it failed) keeps its own list as it was.
-            foreach (var id in added) state.State.Members.Remove(id);
-            DeactivateOnIdle(); // the outcome is unknown: read the stored page (and its ETag) again
-            throw;
-        }
-    }
+    public Task Add(IReadOnlyList<string> memberIds) => ChangeAsync(memberIds, state.State.Members.Add, id => state.State.Members.Remove(id));
 
-    public async Task Remove(IReadOnlyList<string> memberIds)
+    public Task Remove(IReadOnlyList<string> memberIds) => ChangeAsync(memberIds, state.State.Members.Remove, id => state.State.Members.Add(id));
+
+    /// <summary>Applies the change to each member it changes and stores the page; nothing changed, nothing written.</summary>
+    private async Task ChangeAsync(IReadOnlyList<string> memberIds, Func<string, bool> apply, Action<string> undo)
     {
         ArgumentNullException.ThrowIfNull(memberIds);
-        var removed = memberIds.Where(state.State.Members.Remove).ToList();
-        if (removed.Count == 0) return;
+        var changed = memberIds.Where(apply).ToList();
+        if (changed.Count == 0) return;
         try
         {
             await state.WriteStateAsync();
         }
         catch
         {
-            foreach (var id in removed) state.State.Members.Add(id);
+            // Not stored: the page stays as stored, and the caller (told it failed) keeps its own list as it was. The
+            // outcome is unknown, so the activation goes and the next call reads the stored page (and its ETag) again.
+            foreach (var id in changed) undo(id);
             DeactivateOnIdle();
             throw;
         }
