@@ -151,9 +151,7 @@ public static class MemberDirectory
 
     public static string KeyOf(string communityId, int partition) => $"{communityId}/{partition}";
 
-    /// <summary>The page of a member within its partition (<paramref name="partitionKey"/> from <see cref="KeyOf(string, string)"/>).</summary>
-    public static string PageKeyOf(string partitionKey, string memberId) => PageKeyOf(partitionKey, PageOf(memberId));
-
+    /// <summary>A page of a partition (<paramref name="partitionKey"/> from <see cref="KeyOf(string, string)"/>).</summary>
     public static string PageKeyOf(string partitionKey, int page) => $"{partitionKey}/{page}";
 
     /// <summary>A stable hash (FNV-1a over UTF-16 code units), the same on every silo and every run.</summary>

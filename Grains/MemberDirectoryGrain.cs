@@ -241,7 +241,6 @@ public sealed class MemberDirectoryGrain(
 
         async Task LoadAsync()
         {
-            await Task.Yield(); // _loading is set before the first await inside, so interleaved callers share it
             if (state.State.Members.Count > 0)
             {
                 // Each step is idempotent, and the old list stays stored until the pages hold it: a crash repeats it.

@@ -145,13 +145,22 @@ public sealed class MemberGrain(
         return Task.FromResult(Summary());
     }
 
+    /// <summary>The list (made when null) with <paramref name="id"/> added last, keeping the newest
+    /// <see cref="MaxDealsListed"/>; null when the id is listed already (nothing to store).</summary>
+    private static List<string>? WithNoted(List<string>? list, string id)
+    {
+        if (list?.Contains(id) == true) return null;
+        list ??= [];
+        list.Add(id);
+        if (list.Count > MaxDealsListed) list.RemoveRange(0, list.Count - MaxDealsListed);
+        return list;
+    }
+
     public async Task NoteDeal(string dealId)
     {
         EnsureRegistered();
-        if (S.Deals?.Contains(dealId) == true) return;
-        var list = S.Deals ??= [];
-        list.Add(dealId);
-        if (list.Count > MaxDealsListed) list.RemoveRange(0, list.Count - MaxDealsListed);
+        if (WithNoted(S.Deals, dealId) is not { } list) return;
+        S.Deals = list;
         await SaveAsync();
     }
 
@@ -188,20 +197,16 @@ public sealed class MemberGrain(
     public async Task NoteCase(string caseId)
     {
         EnsureRegistered();
-        if (S.Cases?.Contains(caseId) == true) return;
-        var list = S.Cases ??= [];
-        list.Add(caseId);
-        if (list.Count > MaxDealsListed) list.RemoveRange(0, list.Count - MaxDealsListed);
+        if (WithNoted(S.Cases, caseId) is not { } list) return;
+        S.Cases = list;
         await SaveAsync();
     }
 
     public async Task NoteCycle(string cycleId)
     {
         EnsureRegistered();
-        if (S.Cycles?.Contains(cycleId) == true) return;
-        var list = S.Cycles ??= [];
-        list.Add(cycleId);
-        if (list.Count > MaxDealsListed) list.RemoveRange(0, list.Count - MaxDealsListed);
+        if (WithNoted(S.Cycles, cycleId) is not { } list) return;
+        S.Cycles = list;
         await SaveAsync();
     }
 
